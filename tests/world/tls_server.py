@@ -1,0 +1,158 @@
+"""The world's HTTPS server, a standalone script: python tls_server.py CONFIG.json
+
+Standard library only, so it runs with any interpreter inside `ip netns exec ncw-srv`.
+Each listener is one of:
+  tls         picks the certificate chain by SNI, reads the request, answers 404 (or, for a
+              site with "http": "close", closes without answering)
+  legacy-tls  the same, but speaks TLS 1.0/1.1 only
+  stall       accepts TCP and never says a word
+CONFIG:
+  {"ready_file": PATH, "max_seconds": N,
+   "listeners": [{"address": A, "port": P, "kind": K}],
+   "sites": {SITE: {"chain": PEM, "key": PEM, "http": "answer" | "close"}},
+   "default_site": SITE, "names": {SNI_NAME: SITE}}
+The ready file receives the PID once every listener is bound. The server stops by itself
+after max_seconds, so a lost test run never leaves it behind for long.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import os
+import socket
+import ssl
+import sys
+import threading
+import time
+from typing import Any
+
+IO_TIMEOUT = 10.0
+STALL_SECONDS = 60.0
+MAX_REQUEST_HEAD = 65536
+
+
+def log(message: str) -> None:
+    print(f"{time.strftime('%H:%M:%S')} {message}", file=sys.stderr, flush=True)
+
+
+class Sites:
+    """One SSL context per site and protocol range; SNI selects among them."""
+
+    def __init__(self, config: dict[str, Any], legacy: bool) -> None:
+        self.names: dict[str, str] = config["names"]
+        self.default = config["default_site"]
+        self.http = {name: site["http"] for name, site in config["sites"].items()}
+        self.contexts = {
+            name: self._context(site, legacy) for name, site in config["sites"].items()
+        }
+        self.site_of = {id(ctx): name for name, ctx in self.contexts.items()}
+        self.front = self.contexts[self.default]
+        self.front.sni_callback = self._choose
+
+    @staticmethod
+    def _context(site: dict[str, str], legacy: bool) -> ssl.SSLContext:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        if legacy:
+            # OpenSSL 3 refuses TLS < 1.2 at the default security level
+            ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+        ctx.load_cert_chain(site["chain"], site["key"])
+        return ctx
+
+    def _choose(self, sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,
+                _ctx: ssl.SSLContext) -> None:
+        sock.context = self.contexts[self.names.get((name or "").lower(), self.default)]
+
+
+def read_request_head(conn: ssl.SSLSocket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data and len(data) < MAX_REQUEST_HEAD:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def answer_404(conn: ssl.SSLSocket) -> None:
+    body = b"Not Found\n"
+    head = (
+        "HTTP/1.1 404 Not Found\r\n"
+        f"Date: {email.utils.formatdate(usegmt=True)}\r\n"
+        "Server: test-azure\r\n"
+        "Content-Type: text/plain\r\n"
+        f"Content-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    conn.sendall(head.encode("ascii") + body)
+
+
+def serve_tls(raw: socket.socket, peer: Any, sites: Sites) -> None:
+    raw.settimeout(IO_TIMEOUT)
+    try:
+        conn = sites.front.wrap_socket(raw, server_side=True)
+    except (OSError, ssl.SSLError) as exc:
+        log(f"{peer} handshake failed: {exc}")
+        raw.close()
+        return
+    site = sites.site_of.get(id(conn.context), "?")
+    try:
+        head = read_request_head(conn)
+        first_line = head.split(b"\r\n", 1)[0].decode("latin-1")
+        if sites.http.get(site) == "close":
+            log(f"{peer} {site} {first_line!r}: closing without an answer")
+            return
+        answer_404(conn)
+        log(f"{peer} {site} {first_line!r}: 404")
+        try:
+            conn.unwrap()
+        except (OSError, ssl.SSLError):
+            pass
+    except (OSError, ssl.SSLError) as exc:
+        log(f"{peer} {site} error: {exc}")
+    finally:
+        conn.close()
+
+
+def serve_stall(raw: socket.socket, peer: Any) -> None:
+    raw.settimeout(STALL_SECONDS)
+    log(f"{peer} stalling")
+    try:
+        while raw.recv(4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        raw.close()
+
+
+def accept_loop(listener: socket.socket, kind: str, sites: Sites | None) -> None:
+    while True:
+        raw, peer = listener.accept()
+        if kind == "stall":
+            target, args = serve_stall, (raw, peer)
+        else:
+            target, args = serve_tls, (raw, peer, sites)
+        threading.Thread(target=target, args=args, daemon=True).start()
+
+
+def main(config_path: str) -> None:
+    with open(config_path, encoding="utf-8") as f:
+        config = json.load(f)
+    modern, legacy = Sites(config, legacy=False), Sites(config, legacy=True)
+    for spec in config["listeners"]:
+        listener = socket.create_server((spec["address"], spec["port"]), backlog=128)
+        sites = {"tls": modern, "legacy-tls": legacy, "stall": None}[spec["kind"]]
+        threading.Thread(target=accept_loop, args=(listener, spec["kind"], sites),
+                         daemon=True).start()
+        log(f"listening on {spec['address']}:{spec['port']} ({spec['kind']})")
+    with open(config["ready_file"], "w", encoding="utf-8") as f:
+        f.write(str(os.getpid()))
+    time.sleep(float(config.get("max_seconds", 1800)))
+    log("max_seconds reached, stopping")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
