@@ -1,0 +1,1 @@
+"""Shipped data files (installed as netcheck.data): the catalogue and interceptor signatures."""

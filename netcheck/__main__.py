@@ -1,0 +1,5 @@
+"""Allows `python -m netcheck`."""
+
+from netcheck.cli import main
+
+main()

@@ -1,0 +1,137 @@
+"""Certificate facts and checks that need no network: description, trust, names, validity."""
+
+from __future__ import annotations
+
+import datetime as dt
+import ipaddress
+from dataclasses import dataclass
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
+from cryptography.x509.oid import NameOID
+from OpenSSL import crypto
+
+from netcheck.errors import UsageError
+from netcheck.models import CertificateInfo, TrustStore, TrustVerdict
+
+
+def describe(cert: x509.Certificate) -> CertificateInfo:
+    """The facts a person compares when judging a certificate."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        dns_names = tuple(san.get_values_for_type(x509.DNSName))
+    except x509.ExtensionNotFound:
+        dns_names = ()
+    return CertificateInfo(
+        subject=cert.subject.rfc4514_string(),
+        issuer=cert.issuer.rfc4514_string(),
+        subject_cn=_common_name(cert.subject),
+        issuer_cn=_common_name(cert.issuer),
+        sha1=cert.fingerprint(hashes.SHA1()).hex().upper(),
+        sha256=cert.fingerprint(hashes.SHA256()).hex().upper(),
+        serial=format(cert.serial_number, "x"),
+        not_before=cert.not_valid_before_utc.isoformat(),
+        not_after=cert.not_valid_after_utc.isoformat(),
+        key_type=_key_type(cert),
+        dns_names=dns_names,
+        self_signed=cert.subject == cert.issuer,
+        pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+    )
+
+
+def _common_name(name: x509.Name) -> str | None:
+    values = name.get_attributes_for_oid(NameOID.COMMON_NAME)
+    return str(values[0].value) if values else None
+
+
+def _key_type(cert: x509.Certificate) -> str:
+    key = cert.public_key()
+    if isinstance(key, rsa.RSAPublicKey):
+        return f"RSA {key.key_size}"
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return f"ECDSA {key.curve.name}"
+    if isinstance(key, (ed25519.Ed25519PublicKey, ed448.Ed448PublicKey)):
+        return type(key).__name__.replace("PublicKey", "")
+    if isinstance(key, dsa.DSAPublicKey):
+        return f"DSA {key.key_size}"
+    return type(key).__name__
+
+
+# ---------------------------------------------------------------- trust
+
+
+@dataclass(frozen=True)
+class LoadedStore:
+    """A trust store read once per run and shared by every target's verification."""
+
+    store: TrustStore
+    x509_store: crypto.X509Store
+
+
+# OpenSSL's X509_V_FLAG_NO_CHECK_TIME; pyOpenSSL does not name it.
+_NO_CHECK_TIME = 0x200000
+
+
+def load_store(store: TrustStore) -> LoadedStore:
+    """Read a PEM bundle; an unreadable bundle, or one without certificates, is a usage error."""
+    try:
+        with open(store.path, "rb"):
+            pass
+    except OSError as exc:
+        raise UsageError(f"cannot read CA bundle {store.path}: {exc.strerror}") from None
+    x509_store = crypto.X509Store()
+    try:
+        x509_store.load_locations(store.path)
+    except crypto.Error:
+        raise UsageError(
+            f"CA bundle {store.path} holds no PEM certificates (expected "
+            "'-----BEGIN CERTIFICATE-----' blocks)"
+        ) from None
+    # Validity is judged on its own (TLS_EXPIRED) so that an expired chain is not mistaken
+    # for an untrusted one.
+    x509_store.set_flags(_NO_CHECK_TIME)
+    return LoadedStore(store, x509_store)
+
+
+def verify(chain: list[x509.Certificate], loaded: LoadedStore) -> TrustVerdict:
+    """Whether the store accepts the presented chain (leaf first), ignoring time and name."""
+    leaf = crypto.X509.from_cryptography(chain[0])
+    intermediates = [crypto.X509.from_cryptography(c) for c in chain[1:]]
+    context = crypto.X509StoreContext(loaded.x509_store, leaf, chain=intermediates)
+    try:
+        context.verify_certificate()
+    except crypto.X509StoreContextError as exc:
+        return TrustVerdict(loaded.store.name, False, str(exc))
+    return TrustVerdict(loaded.store.name, True, None)
+
+
+# ---------------------------------------------------------------- names and time
+
+
+def hostname_matches(host: str, dns_names: tuple[str, ...]) -> bool:
+    """RFC 6125 matching of a host against subjectAltName DNS names (one-label wildcards)."""
+    wanted = host.rstrip(".").lower()
+    try:
+        ipaddress.ip_address(wanted)
+        return False  # addresses need IP SANs, which Azure endpoints never use
+    except ValueError:
+        pass
+    for name in dns_names:
+        pattern = name.rstrip(".").lower()
+        if pattern == wanted:
+            return True
+        if pattern.startswith("*.") and "." in wanted:
+            first, rest = wanted.split(".", 1)
+            if first and rest == pattern[2:]:
+                return True
+    return False
+
+
+def validity_problem(info: CertificateInfo, at: dt.datetime) -> str | None:
+    """'expired' or 'not yet valid' when `at` is outside the certificate's validity."""
+    if at < dt.datetime.fromisoformat(info.not_before):
+        return "not yet valid"
+    if at > dt.datetime.fromisoformat(info.not_after):
+        return "expired"
+    return None

@@ -1,0 +1,208 @@
+"""Turns the catalogue plus region, workspace and account into concrete targets (pure)."""
+
+from __future__ import annotations
+
+import difflib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from netcheck.catalogue import placeholders
+from netcheck.errors import UsageError
+from netcheck.models import Catalogue, Deployment, Endpoint, Region, Target
+
+# Placeholders whose value belongs to one region: a doubtful region taints hosts built from them.
+_REGIONAL = frozenset({"code", "account_domain", "legacy_jrds", "legacy_agentservice"})
+_NEEDS_OPTION = {"workspace_id": "--workspace-id", "account_id": "--automation-account-id"}
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the user asked for: one region, optional IDs, and the deployments to cover."""
+
+    region: Region
+    deployments: frozenset[Deployment]
+    workspace_id: str | None = None
+    account_id: str | None = None
+
+
+def find_region(catalogue: Catalogue, query: str) -> Region:
+    """The region whose ARM name, display name or location code is `query` (any case)."""
+    wanted = _fold(query)
+    for region in catalogue.regions:
+        if wanted in {_fold(region.name), _fold(region.display_name), _fold(region.code or "")}:
+            return region
+    names = sorted(r.name for r in catalogue.regions)
+    spellings = {
+        _fold(s): r.name
+        for r in catalogue.regions
+        for s in (r.name, r.display_name, r.code or "")
+        if s
+    }
+    close = list(
+        dict.fromkeys(
+            spellings[m] for m in difflib.get_close_matches(wanted, spellings, n=8, cutoff=0.6)
+        )
+    )[:5]
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise UsageError(
+        f"unknown region {query!r}: {hint}run 'netcheck regions' for all {len(names)} "
+        f"(e.g. {', '.join(names[:3])})"
+    )
+
+
+def _fold(text: str) -> str:
+    return "".join(text.split()).casefold()
+
+
+def parse_guid(value: str | None, option: str) -> str | None:
+    """A GUID in canonical lowercase form; anything else is a usage error naming `option`."""
+    if value is None:
+        return None
+    try:
+        return str(uuid.UUID(value.strip().strip("{}")))
+    except ValueError:
+        raise UsageError(
+            f"{option}: {value!r} is not a GUID (expected 8-4-4-4-12 hex digits, "
+            "e.g. 4f3e2d1c-0b9a-8765-4321-0fedcba98765)"
+        ) from None
+
+
+def deployments_for(
+    workspace_id: str | None,
+    account_id: str | None,
+    update_management: bool,
+    include_revocation: bool = False,
+) -> frozenset[Deployment]:
+    """The deployments a run covers. Without either ID, both worker types are checked."""
+    chosen = set()
+    if workspace_id:
+        chosen.add(Deployment.AGENT)
+    if account_id:
+        chosen.add(Deployment.EXTENSION)
+    if not chosen:
+        chosen = {Deployment.AGENT, Deployment.EXTENSION}
+    if update_management:
+        chosen.add(Deployment.UPDATE_MANAGEMENT)
+    if include_revocation:
+        chosen.add(Deployment.REVOCATION)
+    return frozenset(chosen)
+
+
+def expand(catalogue: Catalogue, selection: Selection) -> list[Target]:
+    """Every target of the selection: concrete hosts, skipped ones, and wildcards.
+
+    Wildcards carry `covered_by` when a concrete host of the same run falls under them; an
+    uncovered wildcard is a skipped target, because nothing under it can be probed.
+    """
+    region = selection.region
+    raw: list[Target] = []
+    for endpoint in catalogue.endpoints:
+        if region.cloud not in endpoint.clouds or not endpoint.deployments & selection.deployments:
+            continue
+        raw.extend(_targets_of(endpoint, catalogue, selection))
+    merged = _merge(raw)
+    concrete = [t.host for t in merged if t.skip_reason is None and not t.host.startswith("*.")]
+    result = []
+    for target in merged:
+        if target.host.startswith("*.") and target.skip_reason is None:
+            suffix = target.host[1:]
+            covering = tuple(sorted(h for h in concrete if h.endswith(suffix)))
+            if covering:
+                target = replace(target, covered_by=covering)
+            else:
+                target = replace(
+                    target, skip_reason="wildcard with no concrete host to probe under it"
+                )
+        result.append(target)
+    return sorted(result, key=_order)
+
+
+def probe_targets(targets: Iterable[Target]) -> list[Target]:
+    """What `check` reports on: everything except wildcards already covered by a probed host."""
+    return [t for t in targets if not t.covered_by]
+
+
+def _order(target: Target) -> tuple[int, str, int]:
+    return (target.host.startswith("*."), target.host, target.port)
+
+
+def _targets_of(endpoint: Endpoint, catalogue: Catalogue, selection: Selection) -> list[Target]:
+    region = selection.region
+    names = placeholders(endpoint.pattern)
+    values: dict[str, str | None] = dict(catalogue.clouds[region.cloud].suffixes)
+    values.update(
+        workspace_id=selection.workspace_id,
+        account_id=selection.account_id,
+        region=region.name,
+        code=region.code,
+        legacy_jrds=region.legacy_jrds,
+        legacy_agentservice=region.legacy_agentservice,
+    )
+    # A legacy record a region never had is not required there: the endpoint does not apply.
+    if any(n in ("legacy_jrds", "legacy_agentservice") and values[n] is None for n in names):
+        return []
+    doubtful = region.doubtful if _REGIONAL & set(names) else None
+    skip = _skip_reason(names, values, region)
+    domains: tuple[str | None, ...] = (
+        region.account_domains if "account_domain" in names else (None,)
+    )
+    if skip is not None or not domains:
+        shown = {n: (values.get(n) or f"<{n.replace('_', '-')}>") for n in names}
+        shown["account_domain"] = "<account-domain>"
+        host = endpoint.pattern.format(**shown)
+        reason = skip or f"region {region.name} has no per-account records"
+        return [_target(endpoint, host, doubtful, reason)]
+    hosts = []
+    for domain in domains:
+        filled = {n: values.get(n) for n in names}
+        if domain is not None:
+            filled["account_domain"] = domain
+        hosts.append(_target(endpoint, endpoint.pattern.format(**filled).lower(), doubtful, None))
+    return hosts
+
+
+def _skip_reason(names: list[str], values: dict[str, str | None], region: Region) -> str | None:
+    for name in names:
+        if name in _NEEDS_OPTION and values[name] is None:
+            return f"needs {_NEEDS_OPTION[name]}"
+        if name == "code" and region.code is None:
+            return f"no location code is published for {region.name}; give one with --catalogue"
+    return None
+
+
+def _target(endpoint: Endpoint, host: str, doubtful: str | None, skip: str | None) -> Target:
+    return Target(
+        host=host,
+        port=endpoint.port,
+        endpoint_ids=(endpoint.id,),
+        purpose=endpoint.purpose,
+        deployments=endpoint.deployments,
+        bypass_inspection=endpoint.bypass_inspection,
+        source=endpoint.source,
+        service_tags=(endpoint.service_tag,) if endpoint.service_tag else (),
+        doubtful=doubtful,
+        skip_reason=skip,
+    )
+
+
+def _merge(targets: list[Target]) -> list[Target]:
+    """One target per host and port; endpoints that name the same host are combined."""
+    by_key: dict[tuple[str, int], Target] = {}
+    for t in targets:
+        key = (t.host, t.port)
+        seen = by_key.get(key)
+        if seen is None:
+            by_key[key] = t
+            continue
+        by_key[key] = replace(
+            seen,
+            endpoint_ids=seen.endpoint_ids + t.endpoint_ids,
+            purpose=seen.purpose if t.purpose == seen.purpose else f"{seen.purpose}; {t.purpose}",
+            deployments=seen.deployments | t.deployments,
+            bypass_inspection=seen.bypass_inspection or t.bypass_inspection,
+            source=seen.source if t.source == seen.source else f"{seen.source}; {t.source}",
+            service_tags=tuple(sorted(set(seen.service_tags) | set(t.service_tags))),
+            doubtful=seen.doubtful or t.doubtful,
+        )
+    return list(by_key.values())

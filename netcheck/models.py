@@ -1,0 +1,313 @@
+"""Frozen data shared by every stage: catalogue, targets, observations, findings, report."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Any
+
+# ---------------------------------------------------------------- catalogue
+
+
+class Deployment(str, enum.Enum):
+    """What a machine is set up as; each endpoint says which of these need it."""
+
+    AGENT = "agent"
+    EXTENSION = "extension"
+    UPDATE_MANAGEMENT = "update-management"
+    REVOCATION = "revocation"
+
+
+@dataclass(frozen=True)
+class Cloud:
+    name: str
+    display_name: str
+    suffixes: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str
+    display_name: str
+    code: str | None
+    cloud: str
+    account_domains: tuple[str, ...]
+    legacy_jrds: str | None
+    legacy_agentservice: str | None
+    original_2018: bool
+    doubtful: str | None
+    source: str
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    id: str
+    pattern: str
+    port: int
+    purpose: str
+    deployments: frozenset[Deployment]
+    bypass_inspection: bool
+    source: str
+    clouds: frozenset[str]
+    service_tag: str | None = None
+
+
+@dataclass(frozen=True)
+class CertificateAuthority:
+    name: str
+    sha1: str
+    role: str  # "root" or "intermediate"
+    status: str  # "current" or "retired"
+    issuer: str
+    serial: str | None
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    path: str
+    date: str
+    clouds: dict[str, Cloud]
+    regions: tuple[Region, ...]
+    endpoints: tuple[Endpoint, ...]
+    authorities: tuple[CertificateAuthority, ...]
+
+    def microsoft_names(self) -> frozenset[str]:
+        return frozenset(ca.name.casefold() for ca in self.authorities)
+
+    def microsoft_thumbprints(self) -> frozenset[str]:
+        return frozenset(ca.sha1.upper() for ca in self.authorities)
+
+
+# ---------------------------------------------------------------- targets
+
+
+@dataclass(frozen=True)
+class Target:
+    """One concrete host and port to probe, or a wildcard that cannot be probed."""
+
+    host: str
+    port: int
+    endpoint_ids: tuple[str, ...]
+    purpose: str
+    deployments: frozenset[Deployment]
+    bypass_inspection: bool
+    source: str
+    service_tags: tuple[str, ...] = ()
+    doubtful: str | None = None
+    skip_reason: str | None = None
+    covered_by: tuple[str, ...] = ()  # for a wildcard: the probed hosts that fall under it
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.port == 443 else "http"
+
+
+@dataclass(frozen=True)
+class ProxySettings:
+    """An explicit HTTP proxy. `password` is never rendered: see `redacted_url`."""
+
+    host: str
+    port: int
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+
+    @property
+    def redacted_url(self) -> str:
+        auth = ""
+        if self.username is not None:
+            auth = f"{self.username}:***@" if self.password is not None else f"{self.username}@"
+        return f"http://{auth}{self.host}:{self.port}"
+
+
+@dataclass(frozen=True)
+class TrustStore:
+    """A named set of trust roots: certifi, the operating system's store, or --ca-bundle."""
+
+    name: str
+    path: str
+
+
+@dataclass(frozen=True)
+class ProbeSettings:
+    timeout: float
+    trust: tuple[TrustStore, ...]  # the first one decides pass/fail; the rest are evidence
+    proxy: ProxySettings | None = None
+    dns_server: str | None = None
+    concurrency: int = 64
+
+
+# ---------------------------------------------------------------- observations
+
+
+class Outcome(str, enum.Enum):
+    """How one network step ended. Stable values: they appear in the JSON report."""
+
+    OK = "ok"
+    NXDOMAIN = "nxdomain"
+    NO_ANSWER = "no-answer"
+    SERVFAIL = "servfail"
+    TIMEOUT = "timeout"
+    REFUSED = "refused"
+    UNREACHABLE = "unreachable"
+    RESET = "reset"
+    PROTOCOL = "protocol"
+    ERROR = "error"
+    AUTH_REQUIRED = "auth-required"
+    DENIED = "denied"
+
+
+@dataclass(frozen=True)
+class DnsObservation:
+    outcome: Outcome
+    resolver: tuple[str, ...]
+    addresses: tuple[str, ...] = ()
+    cnames: tuple[str, ...] = ()
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class ProxyObservation:
+    outcome: Outcome
+    proxy: str  # redacted URL
+    status: int | None = None
+    reason: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class TcpObservation:
+    outcome: Outcome
+    address: str | None = None  # the address connected to (the proxy's, through a proxy)
+    attempts: tuple[str, ...] = ()
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class CertificateInfo:
+    subject: str
+    issuer: str
+    subject_cn: str | None
+    issuer_cn: str | None
+    sha1: str
+    sha256: str
+    serial: str
+    not_before: str  # ISO 8601, UTC
+    not_after: str
+    key_type: str
+    dns_names: tuple[str, ...]
+    self_signed: bool
+    pem: str
+
+
+@dataclass(frozen=True)
+class TrustVerdict:
+    """Whether one trust store accepts the presented chain (time is judged separately)."""
+
+    store: str
+    trusted: bool
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class TlsObservation:
+    outcome: Outcome
+    version: str | None = None
+    cipher: str | None = None
+    chain: tuple[CertificateInfo, ...] = ()
+    trust: tuple[TrustVerdict, ...] = ()
+    hostname_matches: bool | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class HttpObservation:
+    outcome: Outcome
+    status: int | None = None
+    reason: str | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body_excerpt: str | None = None
+    error: str | None = None
+    duration_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Observation:
+    """Everything seen for one target, step by step; a step not reached is None."""
+
+    checked_at: str  # ISO 8601 UTC, when the probe started
+    via_proxy: str | None = None  # the proxy's redacted URL when the path went through one
+    dns: DnsObservation | None = None
+    proxy: ProxyObservation | None = None
+    tcp: TcpObservation | None = None
+    tls: TlsObservation | None = None
+    http: HttpObservation | None = None
+
+
+# ---------------------------------------------------------------- findings and report
+
+
+class Severity(str, enum.Enum):
+    FAIL = "fail"
+    WARN = "warn"
+    INFO = "info"
+
+
+class Status(str, enum.Enum):
+    PASS = "pass"
+    WARN = "warn"
+    FAIL = "fail"
+    SKIP = "skip"
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    message: str
+    remediation: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    target: Target
+    status: Status
+    findings: tuple[Finding, ...]
+    observation: Observation | None  # None when skipped
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    generated_at: str
+    options: dict[str, Any]
+    results: tuple[TargetResult, ...]
+    duration_ms: float
+
+    @property
+    def status(self) -> Status:
+        return overall_status(r.status for r in self.results)
+
+
+def status_of(findings: tuple[Finding, ...]) -> Status:
+    severities = {f.severity for f in findings}
+    if Severity.FAIL in severities:
+        return Status.FAIL
+    if Severity.WARN in severities:
+        return Status.WARN
+    return Status.PASS
+
+
+def overall_status(statuses: Any) -> Status:
+    seen = set(statuses)
+    for status in (Status.FAIL, Status.WARN, Status.PASS):
+        if status in seen:
+            return status
+    return Status.SKIP

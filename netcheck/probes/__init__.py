@@ -1,0 +1,115 @@
+"""The only network code: probes every target concurrently, step by step, and never raises."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import dns.resolver
+from OpenSSL import SSL
+
+from netcheck import certs
+from netcheck.models import (
+    DnsObservation,
+    HttpObservation,
+    Observation,
+    Outcome,
+    ProbeSettings,
+    Target,
+    TlsObservation,
+)
+from netcheck.probes import resolve as dns_probe
+from netcheck.probes.http import PlainStream, fetch
+from netcheck.probes.tls import TlsStream, handshake, make_context
+from netcheck.probes.transport import connect, open_tunnel
+
+
+class Observer(Protocol):
+    """Hears about progress; the CLI draws it on stderr, tests ignore it."""
+
+    def started(self, total: int) -> None: ...
+
+    def finished(self, target: Target, observation: Observation) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Run:
+    settings: ProbeSettings
+    resolver: dns.resolver.Resolver
+    context: SSL.Context
+    stores: list[certs.LoadedStore]
+    dns_pool: Executor
+
+
+def probe_all(
+    targets: Sequence[Target], settings: ProbeSettings, observer: Observer | None = None
+) -> list[Observation]:
+    """Probe every target at once (up to `settings.concurrency` in flight); results in order."""
+    stores = [certs.load_store(store) for store in settings.trust]
+    resolver = dns_probe.make_resolver(settings.dns_server, settings.timeout)
+    if observer is not None:
+        observer.started(len(targets))
+    workers = max(1, min(settings.concurrency, len(targets)))
+    # DNS lookups get a pool of their own, twice as wide: a lookup waits on its AAAA half, and
+    # through a proxy the lookup itself runs in that pool; a narrower pool could fill up with
+    # waiting lookups and deadlock.
+    with (
+        ThreadPoolExecutor(workers, thread_name_prefix="probe") as pool,
+        ThreadPoolExecutor(2 * workers, thread_name_prefix="dns") as dns_pool,
+    ):
+        run = _Run(settings, resolver, make_context(), stores, dns_pool)
+        futures = [pool.submit(_probe_and_report, run, target, observer) for target in targets]
+        return [future.result() for future in futures]
+
+
+def _probe_and_report(run: _Run, target: Target, observer: Observer | None) -> Observation:
+    try:
+        observation = probe(run, target)
+    except Exception as exc:  # a bug must not lose the other targets' results
+        observation = Observation(
+            checked_at=_now(),
+            http=HttpObservation(
+                Outcome.ERROR, error=f"internal error: {type(exc).__name__}: {exc}"
+            ),
+        )
+    if observer is not None:
+        observer.finished(target, observation)
+    return observation
+
+
+def probe(run: _Run, target: Target) -> Observation:
+    """Resolve, connect (directly or through the proxy), shake hands, then one request."""
+    settings = run.settings
+    at = Observation(_now(), settings.proxy.redacted_url if settings.proxy else None)
+    proxy = settings.proxy
+    if proxy is not None:
+        # The proxy resolves the name; ours is asked alongside, as evidence only.
+        dns_future = run.dns_pool.submit(dns_probe.resolve, target.host, run.resolver, run.dns_pool)
+        sock, tcp, proxy_obs = open_tunnel(proxy, target.host, target.port, settings.timeout)
+        dns_obs: DnsObservation | None = dns_future.result()
+    else:
+        dns_obs, proxy_obs = dns_probe.resolve(target.host, run.resolver, run.dns_pool), None
+        if dns_obs.outcome is not Outcome.OK:
+            return replace(at, dns=dns_obs)
+        sock, tcp = connect(dns_obs.addresses, target.port, settings.timeout)
+    if sock is None:
+        return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp)
+    tls: TlsObservation | None = None
+    try:
+        if target.scheme == "https":
+            conn, tls = handshake(sock, target.host, run.context, run.stores, settings.timeout)
+            if conn is None:
+                return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls)
+            http = fetch(TlsStream(conn, sock), "https", target.host, target.port, settings.timeout)
+        else:
+            http = fetch(PlainStream(sock), "http", target.host, target.port, settings.timeout)
+    finally:
+        sock.close()
+    return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls, http=http)
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")

@@ -1,0 +1,151 @@
+"""The TLS handshake with pyOpenSSL: it keeps the whole presented chain, trusted or not."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import httpcore
+from OpenSSL import SSL
+
+from netcheck import certs
+from netcheck.models import Outcome, TlsObservation
+from netcheck.probes.transport import StepTimeout, classify_os_error, wait
+
+# OpenSSL's words for "no TLS version both sides accept" (as client or from the server's alert).
+_PROTOCOL_WORDS = (
+    "unsupported protocol",
+    "protocol version",
+    "wrong version number",
+    "no protocols available",
+    "version too low",
+    "tlsv1 alert protocol",
+)
+
+
+def make_context() -> SSL.Context:
+    """TLS 1.2 or newer, no verification during the handshake: the chain is judged afterwards
+    against each trust store, so that an untrusted chain can still be shown and explained."""
+    context = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    context.set_min_proto_version(SSL.TLS1_2_VERSION)
+    context.set_verify(SSL.VERIFY_NONE, lambda *_: True)
+    context.set_alpn_protos([b"http/1.1"])
+    return context
+
+
+def handshake(
+    sock: socket.socket,
+    host: str,
+    context: SSL.Context,
+    stores: list[certs.LoadedStore],
+    timeout: float,
+) -> tuple[SSL.Connection | None, TlsObservation]:
+    """Shake hands with SNI `host`, capture the chain and judge it against every store."""
+    started = time.monotonic()
+    deadline = started + timeout
+    conn = SSL.Connection(context, sock)
+    conn.set_tlsext_host_name(host.encode("idna"))
+    conn.set_connect_state()
+    sock.setblocking(False)
+    try:
+        drive(conn, sock, deadline, conn.do_handshake)
+    except (SSL.Error, OSError) as exc:
+        outcome, error = classify_tls_error(exc)
+        return None, TlsObservation(outcome, error=error, duration_ms=_since(started))
+    chain = conn.get_peer_cert_chain(as_cryptography=True) or []
+    infos = tuple(certs.describe(c) for c in chain)
+    trust = tuple(certs.verify(chain, store) for store in stores) if chain else ()
+    observation = TlsObservation(
+        Outcome.OK,
+        version=conn.get_protocol_version_name(),
+        cipher=conn.get_cipher_name(),
+        chain=infos,
+        trust=trust,
+        hostname_matches=certs.hostname_matches(host, infos[0].dns_names) if infos else None,
+        duration_ms=_since(started),
+    )
+    return conn, observation
+
+
+def drive(
+    conn: SSL.Connection, sock: socket.socket, deadline: float, operation: Any, *args: Any
+) -> Any:
+    """Run a pyOpenSSL call on a non-blocking socket, waiting as OpenSSL asks, until deadline."""
+    while True:
+        try:
+            return operation(*args)
+        except SSL.WantReadError:
+            wait(sock, write=False, deadline=deadline)
+        except SSL.WantWriteError:
+            wait(sock, write=True, deadline=deadline)
+
+
+def classify_tls_error(exc: BaseException) -> tuple[Outcome, str]:
+    if isinstance(exc, StepTimeout):
+        return Outcome.TIMEOUT, "no answer to the TLS handshake"
+    if isinstance(exc, SSL.SysCallError):
+        code = exc.args[0] if exc.args else None
+        if code == -1 or code == 0:
+            return Outcome.RESET, "connection closed during the handshake"
+        return (
+            Outcome.RESET,
+            f"connection reset during the handshake ({exc.args[1] if len(exc.args) > 1 else code})",
+        )
+    if isinstance(exc, SSL.ZeroReturnError):
+        return Outcome.RESET, "connection closed during the handshake"
+    if isinstance(exc, OSError):
+        return classify_os_error(exc), str(exc)
+    text = _openssl_text(exc)
+    if any(word in text.lower() for word in _PROTOCOL_WORDS):
+        return Outcome.PROTOCOL, text
+    return Outcome.ERROR, text
+
+
+def _openssl_text(exc: BaseException) -> str:
+    parts = []
+    for item in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
+        parts.append(item[-1] if isinstance(item, tuple) else str(item))
+    return "; ".join(p for p in parts if p) or str(exc) or type(exc).__name__
+
+
+def _since(started: float) -> float:
+    return (time.monotonic() - started) * 1000
+
+
+class TlsStream(httpcore.NetworkStream):
+    """httpcore's view of the captured connection, so the HTTP request reuses it."""
+
+    def __init__(self, conn: SSL.Connection, sock: socket.socket) -> None:
+        self._conn = conn
+        self._sock = sock
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        deadline = time.monotonic() + (timeout if timeout is not None else 3600.0)
+        try:
+            data: bytes = drive(self._conn, self._sock, deadline, self._conn.recv, max_bytes)
+        except StepTimeout:
+            raise httpcore.ReadTimeout("no HTTP answer in time") from None
+        except (SSL.ZeroReturnError, SSL.SysCallError):
+            return b""  # the peer closed: httpcore reports a missing answer itself
+        except SSL.Error as exc:
+            raise httpcore.ReadError(_openssl_text(exc)) from None
+        return data
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        deadline = time.monotonic() + (timeout if timeout is not None else 3600.0)
+        view = memoryview(buffer)
+        try:
+            while view:
+                sent: int = drive(self._conn, self._sock, deadline, self._conn.send, view)
+                view = view[sent:]
+        except StepTimeout:
+            raise httpcore.WriteTimeout("could not send the HTTP request in time") from None
+        except (SSL.Error, OSError) as exc:
+            raise httpcore.WriteError(str(exc)) from None
+
+    def close(self) -> None:
+        self._sock.close()
+
+    def get_extra_info(self, info: str) -> Any:
+        return None

@@ -1,0 +1,55 @@
+"""JUnit XML for CI dashboards: one test case per target and step."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+from netcheck.models import Report, Severity
+from netcheck.report.steps import STEPS, reached, step_of
+
+
+def render(report: Report) -> str:
+    suite = ET.Element(
+        "testsuite",
+        name="netcheck",
+        timestamp=report.generated_at,
+        time=f"{report.duration_ms / 1000:.3f}",
+    )
+    tests = failures = skipped = 0
+    for result in report.results:
+        host = f"{result.target.host}:{result.target.port}"
+        obs = result.observation
+        for step in STEPS:
+            if obs is not None and step == "tls" and result.target.scheme != "https":
+                continue
+            case = ET.SubElement(suite, "testcase", classname=host, name=step)
+            tests += 1
+            if obs is None:
+                ET.SubElement(case, "skipped", message=result.target.skip_reason or "not probed")
+                skipped += 1
+                continue
+            found = [f for f in result.findings if step_of(f.code) == step]
+            fails = [f for f in found if f.severity is Severity.FAIL]
+            if fails:
+                failures += 1
+                failure = ET.SubElement(
+                    case, "failure", message=fails[0].message, type=fails[0].code
+                )
+                failure.text = "\n".join(
+                    f"{f.code}: {f.message}\nfix: {f.remediation}" for f in fails
+                )
+            elif not reached(obs, step):
+                ET.SubElement(case, "skipped", message="not reached: an earlier step failed")
+                skipped += 1
+            others = [f for f in found if f.severity is not Severity.FAIL]
+            if others:
+                out = ET.SubElement(case, "system-out")
+                out.text = "\n".join(f"{f.severity.value}: {f.code}: {f.message}" for f in others)
+    suite.set("tests", str(tests))
+    suite.set("failures", str(failures))
+    suite.set("errors", "0")
+    suite.set("skipped", str(skipped))
+    ET.indent(suite)
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
+    )

@@ -1,0 +1,47 @@
+"""A report to paste into a ticket: summary, table, and each problem with its fix."""
+
+from __future__ import annotations
+
+from netcheck.models import Report
+from netcheck.report.json_format import summary
+from netcheck.report.steps import summary_line
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: Report) -> str:
+    s = summary(report)
+    opts = report.options
+    lines = [
+        f"# netcheck report: {s['status'].upper()}",
+        "",
+        f"- Region: {opts.get('region')} ({opts.get('cloud')} cloud)",
+        f"- Deployments: {', '.join(opts.get('deployments', []))}",
+        f"- Proxy: {opts.get('proxy') or 'none (direct)'}",
+        f"- Generated: {report.generated_at} by netcheck {report.tool_version}",
+        f"- Targets: {s['targets']} ({', '.join(f'{n} {k}' for k, n in s['counts'].items() if n)})",
+        "",
+        "| Status | Target | Path | Findings |",
+        "|---|---|---|---|",
+    ]
+    for r in report.results:
+        codes = ", ".join(f"`{f.code}`" for f in r.findings) or "-"
+        lines.append(
+            f"| {r.status.value} | `{r.target.host}:{r.target.port}` | "
+            f"{_cell(summary_line(r))} | {codes} |"
+        )
+    problems = [(r, f) for r in report.results for f in r.findings]
+    if problems:
+        lines += ["", "## Findings", ""]
+        for r, f in problems:
+            lines += [
+                f"### {f.severity.value.upper()} `{f.code}` on `{r.target.host}:{r.target.port}`",
+                "",
+                _cell(f.message),
+                "",
+                f"**Fix:** {_cell(f.remediation)}",
+                "",
+            ]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,63 @@
+"""The default report for a person at a terminal: a status table, then each problem explained."""
+
+from __future__ import annotations
+
+import textwrap
+
+from tabulate import tabulate
+
+from netcheck.models import Report, Severity
+from netcheck.report.json_format import summary
+from netcheck.report.steps import summary_line
+
+_WIDTH = 100
+
+
+def render(report: Report) -> str:
+    rows = []
+    for result in report.results:
+        target = result.target
+        name = target.host if target.port == 443 else f"{target.host}:{target.port}"
+        codes = ", ".join(dict.fromkeys(f.code for f in result.findings))
+        # A passing target shows how it got through; any other shows what stopped it.
+        rows.append(
+            [result.status.value.upper(), _clip(name, 66), _clip(codes or summary_line(result), 24)]
+        )
+    lines = [tabulate(rows, headers=["STATUS", "TARGET", "RESULT"], tablefmt="simple")]
+    problems = [(r, f) for r in report.results for f in r.findings]
+    if problems:
+        lines.append("")
+        for result, found in problems:
+            lines.append(
+                f"[{found.severity.value.upper()}] {found.code}  "
+                f"{result.target.host}:{result.target.port}"
+            )
+            lines.extend(
+                textwrap.wrap(found.message, _WIDTH, initial_indent="  ", subsequent_indent="  ")
+            )
+            if found.severity is not Severity.INFO:
+                lines.extend(
+                    textwrap.wrap(
+                        "fix: " + found.remediation,
+                        _WIDTH,
+                        initial_indent="  ",
+                        subsequent_indent="       ",
+                    )
+                )
+    skipped = [r for r in report.results if r.target.skip_reason]
+    if skipped:
+        lines.append("")
+        lines.extend(f"[SKIP] {r.target.host}: {r.target.skip_reason}" for r in skipped)
+    s = summary(report)
+    counts = ", ".join(f"{n} {k}" for k, n in s["counts"].items() if n)
+    lines.append("")
+    lines.append(
+        f"{s['status'].upper()}: {s['targets']} targets ({counts}) in "
+        f"{s['duration_ms'] / 1000:.1f} s"
+        + (f" via proxy {report.options['proxy']}" if report.options.get("proxy") else "")
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
