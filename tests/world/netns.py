@@ -56,6 +56,8 @@ def remove_stale() -> None:
     if NETNS_ETC.is_dir():
         for folder in NETNS_ETC.glob(f"{plan.PREFIX}*"):
             shutil.rmtree(folder, ignore_errors=True)
+        if not any(NETNS_ETC.iterdir()):
+            NETNS_ETC.rmdir()
 
 
 def set_resolver(ns: str, nameserver: str) -> Path:

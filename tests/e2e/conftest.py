@@ -1,0 +1,49 @@
+"""The session-wide test world for the end-to-end tests (tests/world/ builds it).
+
+Only tests under tests/e2e/ see these fixtures: unit tests never build the world.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+# tests/ is not a package; the world is imported as tests.world from the repository root
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from tests.world import run as cli  # noqa: E402
+from tests.world.world import World, missing_prerequisites, running_world  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    reason = missing_prerequisites()
+    if reason:
+        pytest.skip(reason)
+    started = time.monotonic()
+    with running_world(tmp_path_factory.mktemp("world")) as built:
+        sys.stderr.write(f"\n[test world built in {time.monotonic() - started:.1f}s: "
+                         f"{built.folder}]\n")
+        yield built
+
+
+@pytest.fixture(autouse=True)
+def _world_still_running(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A daemon that died makes every later failure a world bug: say so after each test."""
+    yield
+    if "world" in request.fixturenames:
+        built: World = request.getfixturevalue("world")
+        dead = built.dead_daemons()
+        assert not dead, f"world daemons died during the test: {dead} (logs in {built.folder})"
+
+
+@pytest.fixture(scope="session")
+def scenario_run(world: World) -> tuple[cli.CliRun, dict[str, Any]]:
+    """One direct run over every scenario of the scenario catalogue."""
+    return cli.run_json(world, "--region", "testland", "--catalogue",
+                        str(world.scenario_catalogue))
