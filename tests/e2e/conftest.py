@@ -17,6 +17,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.world import run as cli  # noqa: E402
+from tests.world import scenarios  # noqa: E402
 from tests.world.world import World, missing_prerequisites, running_world  # noqa: E402
 
 
@@ -46,4 +47,4 @@ def _world_still_running(request: pytest.FixtureRequest) -> Iterator[None]:
 def scenario_run(world: World) -> tuple[cli.CliRun, dict[str, Any]]:
     """One direct run over every scenario of the scenario catalogue."""
     return cli.run_json(world, "--region", "testland", "--catalogue",
-                        str(world.scenario_catalogue))
+                        str(world.scenario_catalogue("direct", scenarios.DIRECT)))

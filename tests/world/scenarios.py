@@ -90,16 +90,23 @@ DIRECT = (
              plan.HEALTHY, SITE_SILENT_HTTP),
 )
 
-# The scenarios of the proxy catalogue, probed through tinyproxy.
-THROUGH_PROXY = (
+# Chains that must pass: the genuine (minted) Microsoft chains.
+GENUINE = DIRECT[:3]
+
+# Probed through tinyproxy with the right credentials: these pass ...
+PROXY_PASSING = (
     DIRECT[0],
     Scenario("proxy-only", None, "only the proxy's resolver knows the name", plan.HEALTHY,
              SITE_MICROSOFT_RSA, proxy_view_only=True),
+)
+# ... and these fail.
+PROXY_FAILING = (
     Scenario("proxy-denied", "PROXY_DENIED", "tinyproxy's filter denies the name (403)",
              plan.HEALTHY, SITE_MICROSOFT_RSA, proxy_deny=True),
     Scenario("proxy-zscaler", "TLS_INTERCEPTED", "interception seen through the tunnel",
              plan.HEALTHY, SITE_ZSCALER),
 )
+THROUGH_PROXY = PROXY_PASSING + PROXY_FAILING
 
 # Every target of the blackhole catalogue is dropped by the fw.
 BLACKHOLE = tuple(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,10 +35,12 @@ class World:
     authorities: pki.Authorities
     ca_bundle: Path  # the world's public roots: what a stock trust store would hold
     unrelated_bundle: Path  # a root that signed nothing here
-    scenario_catalogue: Path
-    proxy_catalogue: Path
-    blackhole_catalogue: Path
     daemons: list[services.Daemon] = field(default_factory=list)
+
+    def scenario_catalogue(self, name: str, group: Sequence[Scenario]) -> Path:
+        """A test catalogue (region "testland") with one endpoint per scenario of `group`."""
+        return catalogue.write_scenarios(self.folder / f"{name}.yaml", group,
+                                         self.authorities.microsoft)
 
     def shipped_catalogue(self) -> Path:
         """The shipped catalogue plus the minted Microsoft CAs (raises if it is not there)."""
@@ -149,11 +151,5 @@ def running_world(folder: Path) -> Iterator[World]:
             ca_bundle=pki.write_bundle(folder / "public-roots.pem", auth.public_roots),
             unrelated_bundle=pki.write_bundle(folder / "unrelated-root.pem",
                                               [auth.unrelated_root]),
-            scenario_catalogue=catalogue.write_scenarios(
-                folder / "scenarios.yaml", scenarios.DIRECT, auth.microsoft),
-            proxy_catalogue=catalogue.write_scenarios(
-                folder / "proxy-scenarios.yaml", scenarios.THROUGH_PROXY, auth.microsoft),
-            blackhole_catalogue=catalogue.write_scenarios(
-                folder / "blackhole.yaml", scenarios.BLACKHOLE, auth.microsoft),
             daemons=daemons,
         )
