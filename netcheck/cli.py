@@ -436,8 +436,14 @@ def endpoints(
     )
     rows = []
     for t in expand(loaded, selection):
+        # The table stays readable at 100 columns; the full list is in json and csv.
+        covered = (
+            f"covered by {len(t.covered_by)} probed host(s)"
+            if fmt == "table"
+            else "covered by " + " ".join(t.covered_by)
+        )
         probe = (
-            "covered by " + ", ".join(t.covered_by)
+            covered
             if t.covered_by
             else f"skip: {t.skip_reason}"
             if t.skip_reason
