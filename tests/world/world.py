@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -13,6 +15,8 @@ from tests.world import catalogue, netns, pki, plan, scenarios, services
 from tests.world.scenarios import Scenario
 
 REQUIRED_TOOLS = ("ip", "dnsmasq", "tinyproxy", "iptables")
+LOCK_FILE = Path("/run/lock/ncw-world.lock")
+LOCK_WAIT = 600.0
 # the regions whose shipped hosts the healthy certificate must name
 SHIPPED_REGIONS = ("westeurope",)
 
@@ -116,10 +120,30 @@ def start_tls_server(auth: pki.Authorities, folder: Path) -> services.Daemon:
 
 
 @contextmanager
+def exclusive(seconds: float = LOCK_WAIT) -> Iterator[None]:
+    """One world per machine: a second test run (another session, CI) waits for the first."""
+    with LOCK_FILE.open("w") as handle:
+        deadline = time.monotonic() + seconds
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise netns.WorldError(
+                        f"another test run has held {LOCK_FILE} for {seconds:.0f}s") from None
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextmanager
 def running_world(folder: Path) -> Iterator[World]:
     """Builds the world in `folder`; everything is torn down on exit, even after a failure."""
     everything: tuple[Scenario, ...] = scenarios.ALL
-    with ExitStack() as stack:
+    with exclusive(), ExitStack() as stack:
         stack.callback(netns.teardown)
         netns.build(sni_blocked=[s.host for s in everything if s.sni_blocked])
         netns.set_resolver(plan.CLIENT_NS, plan.DNS_CLIENT_VIEW)
