@@ -46,8 +46,11 @@ class _Invalid(Exception):
 
 
 def placeholders(pattern: str) -> list[str]:
-    """The `{name}` placeholders of an endpoint pattern, in order."""
-    return [name for _, name, _, _ in string.Formatter().parse(pattern) if name]
+    """The `{name}` placeholders of an endpoint pattern, in order; ValueError if malformed."""
+    names = [name for _, name, _, _ in string.Formatter().parse(pattern) if name is not None]
+    if "" in names:
+        raise ValueError("empty placeholder {}")
+    return names
 
 
 def load_catalogue(path: str | None) -> Catalogue:
@@ -64,15 +67,24 @@ def load_catalogue(path: str | None) -> Catalogue:
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark is not None else ""
-        raise UsageError(
-            f"{label}: not valid YAML{where}: {getattr(exc, 'problem', exc)}"
-        ) from None
+        raise UsageError(f"{label}: not valid YAML{_yaml_problem(exc, text)}") from None
     try:
         return _catalogue(raw, path or SHIPPED_NAME)
     except _Invalid as exc:
         raise UsageError(f"{label}: {exc}") from None
+
+
+def _yaml_problem(exc: yaml.YAMLError, text: str) -> str:
+    """Where and what went wrong, on one line: PyYAML's own text spans several lines."""
+    mark = getattr(exc, "problem_mark", None)
+    # A ReaderError (a control character, say) has no mark, only an offset.
+    position = getattr(exc, "position", None)
+    line = mark.line + 1 if mark is not None else None
+    if line is None and isinstance(position, int):
+        line = text.count("\n", 0, position) + 1
+    detail = getattr(exc, "problem", None) or getattr(exc, "reason", None) or str(exc)
+    where = f" at line {line}" if line is not None else ""
+    return f"{where}: {' '.join(str(detail).split())}"
 
 
 # ---------------------------------------------------------------- field readers
@@ -266,7 +278,11 @@ def _endpoint(raw: Any, path: str, clouds: dict[str, Cloud]) -> Endpoint:
                 f"{path}.clouds[{i}]",
                 f"unknown cloud {cloud!r} (known: {', '.join(sorted(clouds))})",
             )
-    for name in placeholders(pattern):
+    try:
+        names = placeholders(pattern)
+    except ValueError as exc:
+        raise _Invalid(f"{path}.pattern", f"malformed placeholder: {exc}") from None
+    for name in names:
         if name in REGION_PLACEHOLDERS:
             continue
         missing = [c for c in applies_to if name not in clouds[c].suffixes]
