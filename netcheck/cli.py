@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import enum
 import io
 import json
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,9 +22,8 @@ from netcheck.expand import (
     expand,
     find_region,
     parse_guid,
-    probe_targets,
 )
-from netcheck.models import Catalogue, Observation, Target
+from netcheck.models import Catalogue, Observation, Target, TrustStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -251,14 +248,12 @@ def check(
     plain-language cause and a fix.
     """
     import ipaddress
+    import secrets
 
-    import certifi
-
-    from netcheck.models import ProbeSettings, Report, TrustStore
-    from netcheck.probes import probe_all
+    from netcheck.engine import run_check
+    from netcheck.models import ProbeSettings
     from netcheck.proxy import parse_proxy
     from netcheck.report import Format, render
-    from netcheck.rules import context_for, evaluate
 
     loaded, selection = _select(
         region, workspace_id, automation_account_id, update_management, catalogue
@@ -271,45 +266,35 @@ def check(
             raise UsageError(
                 f"--dns-server {dns_server!r} is not an IP address (e.g. 10.0.0.53 or 2001:db8::53)"
             ) from None
-    trust = (
-        TrustStore("--ca-bundle", ca_bundle)
-        if ca_bundle
-        else TrustStore("certifi", certifi.where()),
-    )
     settings = ProbeSettings(
         timeout=timeout,
-        trust=trust,
+        trust=trust_stores(ca_bundle),
         proxy=proxy_settings,
         dns_server=dns_server,
         concurrency=concurrency,
     )
-    targets = probe_targets(expand(loaded, selection))
-    probeable = [t for t in targets if t.skip_reason is None]
-    started = time.monotonic()
-    generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    observations = dict(zip(probeable, probe_all(probeable, settings, _progress()), strict=True))
-    ctx = context_for(loaded)
-    results = tuple(evaluate(t, observations.get(t), ctx) for t in targets)
-    report = Report(
-        tool_version=__version__,
-        generated_at=generated,
-        options={
-            "region": selection.region.name,
-            "cloud": selection.region.cloud,
-            "workspace_id": selection.workspace_id,
-            "automation_account_id": selection.account_id,
-            "deployments": sorted(d.value for d in selection.deployments),
-            "proxy": proxy_settings.redacted_url if proxy_settings else None,
-            "dns_server": dns_server,
-            "timeout": timeout,
-            "trust": [{"name": s.name, "path": s.path} for s in trust],
-            "catalogue": {"path": loaded.path, "date": loaded.date},
-        },
-        results=results,
-        duration_ms=(time.monotonic() - started) * 1000,
-    )
+    canary = f"netcheck-canary-{secrets.token_hex(6)}"
+    report = run_check(loaded, selection, settings, canary, _progress())
     _emit(render(report, Format(fmt)), output)
     sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)
+
+
+def trust_stores(ca_bundle: str | None) -> tuple[TrustStore, ...]:
+    """The deciding store first (--ca-bundle, else certifi), then the others as evidence:
+    which store would accept a forged chain is what tells managed from unmanaged inspection."""
+    import ssl
+
+    import certifi
+
+    stores = [TrustStore("--ca-bundle", ca_bundle)] if ca_bundle else []
+    stores.append(TrustStore("certifi", certifi.where()))
+    paths = ssl.get_default_verify_paths()
+    system = next(
+        (p for p in (paths.cafile, paths.openssl_cafile) if p and Path(p).is_file()), None
+    )
+    if system is not None:
+        stores.append(TrustStore("system", system))
+    return tuple(stores)
 
 
 class _Progress:
@@ -442,13 +427,7 @@ def endpoints(
             if fmt == "table"
             else "covered by " + " ".join(t.covered_by)
         )
-        probe = (
-            covered
-            if t.covered_by
-            else f"skip: {t.skip_reason}"
-            if t.skip_reason
-            else "probe"
-        )
+        probe = covered if t.covered_by else f"skip: {t.skip_reason}" if t.skip_reason else "probe"
         row: dict[str, Any] = {
             "host": t.host,
             "port": t.port,

@@ -123,6 +123,36 @@ def probe_targets(targets: Iterable[Target]) -> list[Target]:
     return [t for t in targets if not t.covered_by]
 
 
+def canaries(targets: Iterable[Target], label: str) -> list[Target]:
+    """One name that cannot exist under each required wildcard domain.
+
+    A healthy resolver answers NXDOMAIN and a healthy proxy refuses the tunnel; an answer means
+    a resolver or middlebox answers every name, which makes every other pass suspect.
+    """
+    suffixes = sorted({t.host[2:] for t in targets if t.host.startswith("*.") and t.port == 443})
+    return [
+        Target(
+            host=f"{label}.{suffix}",
+            port=443,
+            endpoint_ids=("canary",),
+            purpose=f"canary: a random name under {suffix} that must not exist",
+            deployments=frozenset(),
+            bypass_inspection=False,
+            source="netcheck",
+            canary=True,
+        )
+        for suffix in suffixes
+    ]
+
+
+def bypass_domains(targets: Iterable[Target]) -> tuple[str, ...]:
+    """The names Microsoft says to exclude from TLS inspection, wildcards first."""
+    names = {t.host for t in targets if t.bypass_inspection and t.port == 443}
+    wildcards = {n for n in names if n.startswith("*.")}
+    covered = {n for n in names - wildcards if any(n.endswith(w[1:]) for w in wildcards)}
+    return tuple(sorted(wildcards) + sorted(names - wildcards - covered))
+
+
 def _order(target: Target) -> tuple[int, str, int]:
     return (target.host.startswith("*."), target.host, target.port)
 

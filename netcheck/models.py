@@ -98,6 +98,7 @@ class Target:
     doubtful: str | None = None
     skip_reason: str | None = None
     covered_by: tuple[str, ...] = ()  # for a wildcard: the probed hosts that fall under it
+    canary: bool = False  # a name that cannot exist: any answer means something answers all
 
     @property
     def scheme(self) -> str:
@@ -290,10 +291,11 @@ class Report:
     options: dict[str, Any]
     results: tuple[TargetResult, ...]
     duration_ms: float
+    findings: tuple[Finding, ...] = ()  # about the run as a whole (clock, partial interception)
 
     @property
     def status(self) -> Status:
-        return overall_status(r.status for r in self.results)
+        return overall_status([r.status for r in self.results] + [status_of(self.findings)])
 
 
 def status_of(findings: tuple[Finding, ...]) -> Status:

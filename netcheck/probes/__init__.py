@@ -18,13 +18,14 @@ from netcheck.models import (
     Observation,
     Outcome,
     ProbeSettings,
+    ProxySettings,
     Target,
     TlsObservation,
 )
 from netcheck.probes import resolve as dns_probe
 from netcheck.probes.http import PlainStream, fetch
 from netcheck.probes.tls import TlsStream, handshake, make_context
-from netcheck.probes.transport import connect, open_tunnel
+from netcheck.probes.transport import connect, connect_host, open_tunnel, proxy_auth_headers
 
 
 class Observer(Protocol):
@@ -85,6 +86,8 @@ def probe(run: _Run, target: Target) -> Observation:
     settings = run.settings
     at = Observation(_now(), settings.proxy.redacted_url if settings.proxy else None)
     proxy = settings.proxy
+    if proxy is not None and target.scheme == "http":
+        return _plain_via_proxy(run, target, at, proxy)
     if proxy is not None:
         # The proxy resolves the name; ours is asked alongside, as evidence only.
         dns_future = run.dns_pool.submit(dns_probe.resolve, target.host, run.resolver, run.dns_pool)
@@ -109,6 +112,26 @@ def probe(run: _Run, target: Target) -> Observation:
     finally:
         sock.close()
     return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls, http=http)
+
+
+def _plain_via_proxy(
+    run: _Run, target: Target, at: Observation, proxy: ProxySettings
+) -> Observation:
+    """Plain HTTP goes to the proxy as an absolute-form request: many proxies refuse CONNECT
+    to port 80, yet forward GET http://host/ (this is how revocation checks travel)."""
+    timeout = run.settings.timeout
+    dns_future = run.dns_pool.submit(dns_probe.resolve, target.host, run.resolver, run.dns_pool)
+    sock, tcp = connect_host(proxy.host, proxy.port, timeout)
+    dns_obs = dns_future.result()
+    if sock is None:
+        return replace(at, dns=dns_obs, tcp=tcp)
+    try:
+        http = fetch(
+            PlainStream(sock), "http", target.host, target.port, timeout, proxy_auth_headers(proxy)
+        )
+    finally:
+        sock.close()
+    return replace(at, dns=dns_obs, tcp=tcp, http=http)
 
 
 def _now() -> str:

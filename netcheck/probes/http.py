@@ -16,9 +16,18 @@ _EXCERPT = 300
 
 
 def fetch(
-    stream: httpcore.NetworkStream, scheme: str, host: str, port: int, timeout: float
+    stream: httpcore.NetworkStream,
+    scheme: str,
+    host: str,
+    port: int,
+    timeout: float,
+    proxy_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> HttpObservation:
-    """GET / and keep the status, the headers and the start of the body."""
+    """GET / and keep the status, the headers and the start of the body.
+
+    With `proxy_headers` the stream leads to a proxy, which is asked in absolute form
+    (`GET http://host/`), the way clients send plain HTTP through a proxy.
+    """
     started = time.monotonic()
     origin = httpcore.Origin(scheme.encode(), host.encode("idna"), port)
     connection = httpcore.HTTP11Connection(origin=origin, stream=stream)
@@ -27,12 +36,18 @@ def fetch(
         (b"User-Agent", f"netcheck/{__version__}".encode()),
         (b"Accept", b"*/*"),
         (b"Connection", b"close"),
+        *(proxy_headers or []),
     ]
+    absolute = f"{scheme}://{host}:{port}/".encode("idna")
+    url = httpcore.URL(
+        scheme=scheme.encode(),
+        host=host.encode("idna"),
+        port=port,
+        target=absolute if proxy_headers is not None else b"/",
+    )
     extensions = {"timeout": {"read": timeout, "write": timeout}}
     try:
-        with connection.stream(
-            "GET", f"{scheme}://{host}:{port}/", headers=headers, extensions=extensions
-        ) as response:
+        with connection.stream("GET", url, headers=headers, extensions=extensions) as response:
             body = b""
             for chunk in response.iter_stream():
                 body += chunk

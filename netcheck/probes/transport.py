@@ -104,10 +104,8 @@ def open_tunnel(
         f"Host: {host}:{port}",
         "User-Agent: netcheck",
         "Proxy-Connection: keep-alive",
+        *(f"{k.decode()}: {v.decode()}" for k, v in proxy_auth_headers(proxy)),
     ]
-    if proxy.username is not None:
-        token = base64.b64encode(f"{proxy.username}:{proxy.password or ''}".encode()).decode()
-        request.append(f"Proxy-Authorization: Basic {token}")
     deadline = started + timeout
     try:
         sock.settimeout(timeout)
@@ -138,6 +136,14 @@ def open_tunnel(
         sock.close()
         return None, tcp, observation
     return sock, tcp, observation
+
+
+def proxy_auth_headers(proxy: ProxySettings) -> list[tuple[bytes, bytes]]:
+    """Basic credentials for the proxy, when it has a user."""
+    if proxy.username is None:
+        return []
+    token = base64.b64encode(f"{proxy.username}:{proxy.password or ''}".encode())
+    return [(b"Proxy-Authorization", b"Basic " + token)]
 
 
 def _proxy_outcome(status: int | None) -> Outcome:

@@ -30,8 +30,9 @@ def plain(value: Any) -> Any:
 
 def summary(report: Report) -> dict[str, Any]:
     statuses = Counter(r.status.value for r in report.results)
-    severities = Counter(f.severity.value for r in report.results for f in r.findings)
-    codes = Counter(f.code for r in report.results for f in r.findings)
+    every = [f for r in report.results for f in r.findings] + list(report.findings)
+    severities = Counter(f.severity.value for f in every)
+    codes = Counter(f.code for f in every)
     return {
         "status": report.status.value,
         "targets": len(report.results),
@@ -56,6 +57,7 @@ def target_dict(result: TargetResult) -> dict[str, Any]:
         "bypass_inspection": t.bypass_inspection,
         "service_tags": list(t.service_tags),
         "doubtful": t.doubtful,
+        "canary": t.canary,
         "source": t.source,
         "findings": [plain(f) for f in result.findings],
         "checked_at": obs.checked_at if obs else None,
@@ -74,6 +76,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "generated_at": report.generated_at,
         "options": plain(report.options),
         "summary": summary(report),
+        "findings": [plain(f) for f in report.findings],
         "targets": [target_dict(r) for r in report.results],
     }
 

@@ -45,6 +45,16 @@ def render(report: Report) -> str:
             if others:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n".join(f"{f.severity.value}: {f.code}: {f.message}" for f in others)
+    for run_finding in report.findings:
+        # Findings about the whole run (clock, partial interception) get a case of their own.
+        case = ET.SubElement(suite, "testcase", classname="run", name=run_finding.code)
+        tests += 1
+        if run_finding.severity is Severity.FAIL:
+            failures += 1
+            ET.SubElement(case, "failure", message=run_finding.message, type=run_finding.code)
+        else:
+            out = ET.SubElement(case, "system-out")
+            out.text = f"{run_finding.severity.value}: {run_finding.code}: {run_finding.message}"
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", "0")

@@ -32,12 +32,15 @@ def render(report: Report) -> str:
             f"| {r.status.value} | `{r.target.host}:{r.target.port}` | "
             f"{_cell(summary_line(r))} | {codes} |"
         )
-    problems = [(r, f) for r in report.results for f in r.findings]
+    problems = [
+        (f"`{r.target.host}:{r.target.port}`", f) for r in report.results for f in r.findings
+    ]
+    problems += [("the whole run", f) for f in report.findings]
     if problems:
         lines += ["", "## Findings", ""]
-        for r, f in problems:
+        for where, f in problems:
             lines += [
-                f"### {f.severity.value.upper()} `{f.code}` on `{r.target.host}:{r.target.port}`",
+                f"### {f.severity.value.upper()} `{f.code}` on {where}",
                 "",
                 _cell(f.message),
                 "",

@@ -24,14 +24,12 @@ def render(report: Report) -> str:
             [result.status.value.upper(), _clip(name, 66), _clip(codes or summary_line(result), 24)]
         )
     lines = [tabulate(rows, headers=["STATUS", "TARGET", "RESULT"], tablefmt="simple")]
-    problems = [(r, f) for r in report.results for f in r.findings]
+    problems = [(f"{r.target.host}:{r.target.port}", f) for r in report.results for f in r.findings]
+    problems += [("whole run", f) for f in report.findings]
     if problems:
         lines.append("")
-        for result, found in problems:
-            lines.append(
-                f"[{found.severity.value.upper()}] {found.code}  "
-                f"{result.target.host}:{result.target.port}"
-            )
+        for where, found in problems:
+            lines.append(f"[{found.severity.value.upper()}] {found.code}  {where}")
             lines.extend(
                 textwrap.wrap(found.message, _WIDTH, initial_indent="  ", subsequent_indent="  ")
             )

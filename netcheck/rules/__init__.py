@@ -8,6 +8,7 @@ from dataclasses import replace
 from netcheck.interceptors import load_products
 from netcheck.models import (
     Catalogue,
+    Deployment,
     Finding,
     Observation,
     Severity,
@@ -19,7 +20,10 @@ from netcheck.models import (
 from netcheck.rules.base import RuleContext
 from netcheck.rules.http import http_rules
 from netcheck.rules.network import connection_rules, dns_rules
+from netcheck.rules.run import as_revocation, canary_rules, run_rules
 from netcheck.rules.tls import tls_rules
+
+__all__ = ["context_for", "evaluate", "run_rules"]
 
 Rule = Callable[[Target, Observation, RuleContext], list[Finding]]
 
@@ -27,9 +31,18 @@ Rule = Callable[[Target, Observation, RuleContext], list[Finding]]
 RULES: tuple[Rule, ...] = (dns_rules, connection_rules, tls_rules, http_rules)
 
 
-def context_for(catalogue: Catalogue) -> RuleContext:
+def context_for(catalogue: Catalogue, bypass_domains: tuple[str, ...] = ()) -> RuleContext:
+    issuers = {
+        ca.name
+        for ca in catalogue.authorities
+        if ca.status == "current" and ca.role == "intermediate"
+    }
     return RuleContext(
-        catalogue.microsoft_names(), catalogue.microsoft_thumbprints(), load_products()
+        catalogue.microsoft_names(),
+        catalogue.microsoft_thumbprints(),
+        load_products(),
+        tuple(sorted(issuers)),
+        bypass_domains,
     )
 
 
@@ -37,7 +50,12 @@ def evaluate(target: Target, observation: Observation | None, ctx: RuleContext) 
     """Judge one target; a skipped target (no observation) keeps its skip reason."""
     if observation is None:
         return TargetResult(target, Status.SKIP, (), None)
-    findings = tuple(f for rule in RULES for f in rule(target, observation, ctx))
+    if target.canary:
+        findings = tuple(canary_rules(target, observation, ctx))
+    else:
+        findings = tuple(f for rule in RULES for f in rule(target, observation, ctx))
+    if Deployment.REVOCATION in target.deployments and target.port == 80:
+        findings = tuple(as_revocation(f, target) for f in findings)
     if target.doubtful:
         findings = tuple(_doubted(f, target.doubtful) for f in findings)
     return TargetResult(target, status_of(findings), findings, observation)

@@ -17,6 +17,8 @@ class RuleContext:
     microsoft_names: frozenset[str]  # case-folded CA common names
     microsoft_thumbprints: frozenset[str]  # upper-case SHA-1
     products: tuple[Product, ...]
+    microsoft_issuers: tuple[str, ...] = ()  # current issuing CAs, shown beside a forgery
+    bypass_domains: tuple[str, ...] = ()  # what to exempt from inspection for this setup
 
 
 def finding(code: str, message: str, remediation: str | None = None, **evidence: Any) -> Finding:

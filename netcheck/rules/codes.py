@@ -227,6 +227,50 @@ CODES: dict[str, Code] = {
             "answered.",
             (_NETWORK_DOC,),
         ),
+        Code(
+            "CANARY_ANSWERED",
+            Severity.WARN,
+            "A name that cannot exist got an answer",
+            "netcheck asked for a random name under a required domain. A healthy resolver says "
+            "NXDOMAIN and a healthy proxy refuses the tunnel; an answer means a resolver or "
+            "middlebox answers every name (DNS hijack, captive portal, an 'accept all' proxy), so "
+            "a pass elsewhere may not have reached Azure. Some zones are legitimately wildcards, "
+            "so this is a warning, not a failure.",
+            "Look at what answered (evidence: addresses, certificate issuer) and check the "
+            "resolver's and the proxy's policy for the Azure domains.",
+            (_NETWORK_DOC,),
+        ),
+        Code(
+            "REVOCATION_UNREACHABLE",
+            Severity.WARN,
+            "A certificate revocation host is unreachable (port 80)",
+            "Windows and some TLS stacks fetch CRLs, OCSP answers and missing intermediates over "
+            "plain HTTP; when they cannot, a handshake may stall or fail on hosts that enforce "
+            "revocation checking. It is never a sign of interception.",
+            "Allow outbound HTTP (TCP 80) to the CRL, OCSP and AIA hosts Microsoft lists "
+            "('netcheck rules --include-revocation').",
+            (_CA_DOC,),
+        ),
+        Code(
+            "CLOCK_SKEW",
+            Severity.WARN,
+            "This host's clock differs from Azure's by more than five minutes",
+            "Certificate validity and Azure's authentication tokens depend on the clock; a skewed "
+            "clock makes valid certificates look expired and tokens be refused.",
+            "Synchronise the clock with NTP (w32tm /resync on Windows, chronyc or timedatectl on "
+            "Linux).",
+            (_HRW_TROUBLESHOOT,),
+        ),
+        Code(
+            "TLS_INTERCEPTION_PARTIAL",
+            Severity.INFO,
+            "Only some endpoints are intercepted",
+            "Inspection policies usually work by URL category, so some Azure names are decrypted "
+            "and others not; the list tells the network team which categories to exempt.",
+            "Exempt the intercepted names (evidence.intercepted) from TLS inspection, as the "
+            "others already are.",
+            (_HRW_TROUBLESHOOT,),
+        ),
     )
 }
 

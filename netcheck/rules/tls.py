@@ -97,25 +97,44 @@ def _intercepted(target: Target, tls: TlsObservation, reason: str, ctx: RuleCont
     who = f" by {product.name}" if product else ""
     return finding(
         "TLS_INTERCEPTED",
-        f"{target.host}: TLS is intercepted{who}: {reason}",
-        _remedy(target, product),
+        f"{target.host}: TLS is intercepted{who}: {reason}.{_trust_sentence(tls)}",
+        _remedy(target, product, ctx),
         issuer=leaf.issuer if leaf else None,
         interceptor=product.name if product else None,
         reason=reason,
         chain=[_brief(c) for c in tls.chain],
         trust=[{"store": v.store, "trusted": v.trusted} for v in tls.trust],
+        microsoft_issuers=list(ctx.microsoft_issuers),
+        bypass=list(ctx.bypass_domains),
     )
 
 
-def _remedy(target: Target, product: Product | None) -> str:
+def _trust_sentence(tls: TlsObservation) -> str:
+    """Which trust store accepts the forged chain: the sentence that ends the argument."""
+    trusted = [v.store for v in tls.trust if v.trusted]
+    if not trusted:
+        return " No trust store on this host accepts it."
+    refused = [v.store for v in tls.trust if not v.trusted]
+    sentence = f" Trusted by: {', '.join(trusted)}"
+    sentence += f"; not by: {', '.join(refused)}." if refused else "."
+    if "system" in trusted:
+        sentence += (
+            " The operating system trusts this inspection CA, so browsers work, but the agent "
+            "rejects it: it accepts only certificates from the CAs Microsoft uses."
+        )
+    return sentence
+
+
+def _remedy(target: Target, product: Product | None, ctx: RuleContext) -> str:
     where = (
         f"on {product.name}: {product.exemption}"
         if product
         else "on the proxy or firewall that issued the certificate"
     )
-    text = f"Exclude {target.host} from TLS inspection {where}."
+    names = ", ".join(ctx.bypass_domains) or target.host
+    text = f"Exclude these names from TLS inspection {where}: {names}."
     if target.bypass_inspection:
-        text += " Microsoft requires this endpoint to bypass HTTPS inspection."
+        text += " Microsoft requires these endpoints to bypass HTTPS inspection."
     if product is None:
         text += " " + _ADMIN_NAMED
     return text
@@ -126,7 +145,10 @@ def _brief(info: CertificateInfo) -> dict[str, str]:
         "subject": info.subject,
         "issuer": info.issuer,
         "sha1": info.sha1,
+        "sha256": info.sha256,
+        "not_before": info.not_before,
         "not_after": info.not_after,
+        "key_type": info.key_type,
     }
 
 
