@@ -41,9 +41,9 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
     if dns is None:
         return []
     resolver = ", ".join(dns.resolver) or "system resolver"
+    if obs.via_proxy is not None:
+        return []  # the proxy resolves names itself: local answers are evidence, not findings
     if dns.outcome is not Outcome.OK:
-        if obs.via_proxy is not None:
-            return []  # the proxy resolves names itself; a local failure does not matter
         return [
             finding(
                 _DNS_CODES[dns.outcome],
