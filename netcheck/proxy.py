@@ -9,13 +9,17 @@ from netcheck.errors import UsageError
 from netcheck.models import ProxySettings
 
 _EXPECTED = "expected http://[user:password@]host:port"
+_SCHEME = re.compile(r"^[A-Za-z][\w+.-]*://")
+# Greedy up to the last '@', as urlsplit reads it, so a password holding '/' or '@' is hidden
+# whole; the user part may hold '/' too, so a password after it is still found.
+_PASSWORD = re.compile(r"^([^@:]*:).*@", re.DOTALL)
 
 
 def redact(url: str) -> str:
     """The URL with any password replaced, for error messages about the URL itself."""
-    # Greedy up to the last '@', as urlsplit reads it, so a password holding '/' or '@' is
-    # hidden whole.
-    return re.sub(r"^((?:[A-Za-z][\w+.-]*://)?[^/@:]*:).*@", r"\1***@", url)
+    scheme = _SCHEME.match(url)
+    prefix = scheme.group(0) if scheme else ""
+    return prefix + _PASSWORD.sub(r"\1***@", url[len(prefix) :], count=1)
 
 
 def parse_proxy(url: str) -> ProxySettings:
@@ -33,11 +37,11 @@ def parse_proxy(url: str) -> ProxySettings:
             f"are supported; {_EXPECTED})"
         )
     try:
-        port = parts.port or 80
+        port = 80 if parts.port is None else parts.port
     except ValueError:
-        raise UsageError(
-            f"--proxy {shown}: the port is not a number from 1 to 65535 ({_EXPECTED})"
-        ) from None
+        port = 0  # not a number, or out of range
+    if not 0 < port < 65536:
+        raise UsageError(f"--proxy {shown}: the port is not a number from 1 to 65535 ({_EXPECTED})")
     host = parts.hostname
     if not host or parts.path not in ("", "/") or parts.query or parts.fragment or " " in text:
         raise UsageError(f"--proxy {shown}: malformed proxy URL ({_EXPECTED})")
