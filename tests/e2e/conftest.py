@@ -16,9 +16,9 @@ import pytest
 # tests/ is not a package; the world is imported as tests.world from the repository root
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.world import run as cli  # noqa: E402
-from tests.world import scenarios  # noqa: E402
-from tests.world.world import World, missing_prerequisites, running_world  # noqa: E402
+from tests.world import run as cli
+from tests.world import scenarios
+from tests.world.world import World, missing_prerequisites, running_world
 
 
 @pytest.fixture(scope="session")
@@ -28,8 +28,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         pytest.skip(reason)
     started = time.monotonic()
     with running_world(tmp_path_factory.mktemp("world")) as built:
-        sys.stderr.write(f"\n[test world built in {time.monotonic() - started:.1f}s: "
-                         f"{built.folder}]\n")
+        sys.stderr.write(
+            f"\n[test world built in {time.monotonic() - started:.1f}s: {built.folder}]\n"
+        )
         yield built
 
 
@@ -46,5 +47,10 @@ def _world_still_running(request: pytest.FixtureRequest) -> Iterator[None]:
 @pytest.fixture(scope="session")
 def scenario_run(world: World) -> tuple[cli.CliRun, dict[str, Any]]:
     """One direct run over every scenario of the scenario catalogue."""
-    return cli.run_json(world, "--region", "testland", "--catalogue",
-                        str(world.scenario_catalogue("direct", scenarios.DIRECT)))
+    return cli.run_json(
+        world,
+        "--region",
+        "testland",
+        "--catalogue",
+        str(world.scenario_catalogue("direct", scenarios.DIRECT)),
+    )

@@ -18,8 +18,9 @@ WALL_LIMIT = 4 * TIMEOUT + 5
 
 def test_blackhole_run_finishes_quickly_and_fails_every_target(world: World) -> None:
     catalogue = world.scenario_catalogue("blackhole", scenarios.BLACKHOLE)
-    run, report = run_json(world, "--region", "testland", "--catalogue", str(catalogue),
-                           "--timeout", str(TIMEOUT))
+    run, report = run_json(
+        world, "--region", "testland", "--catalogue", str(catalogue), "--timeout", str(TIMEOUT)
+    )
     assert run.exit_code == 1, run.describe()
     assert run.seconds < WALL_LIMIT, run.describe()
     assert len(report["targets"]) == len(scenarios.BLACKHOLE)

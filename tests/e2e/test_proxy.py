@@ -28,7 +28,8 @@ def passing_catalogue(world: World) -> Path:
 
 def test_run_through_the_authenticated_proxy_passes(world: World, passing_catalogue: Path) -> None:
     exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", RIGHT)
+        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", RIGHT
+    )
     assert exit_code == 0, stderr + str(report["summary"])
     for scenario in scenarios.PROXY_PASSING:
         entry = target(report, scenario.host)
@@ -40,7 +41,8 @@ def test_name_only_the_proxy_can_resolve_is_not_a_failure(
     world: World, passing_catalogue: Path
 ) -> None:
     _, report, _ = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", RIGHT)
+        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", RIGHT
+    )
     entry = target(report, scenarios.by_label("proxy-only").host)
     assert entry["status"] == "pass", summary(entry)
     assert not [f for f in entry["findings"] if f["severity"] == "fail"], summary(entry)
@@ -51,7 +53,8 @@ def test_proxy_filter_gives_proxy_denied_and_interception_is_still_seen(
     world: World, proxy_catalogue: Path
 ) -> None:
     exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(proxy_catalogue), "--proxy", RIGHT)
+        world, "--region", "testland", "--catalogue", str(proxy_catalogue), "--proxy", RIGHT
+    )
     assert exit_code == 1, stderr
     for scenario in scenarios.PROXY_FAILING:
         entry = target(report, scenario.host)
@@ -73,7 +76,8 @@ def test_proxy_wants_credentials(
     world: World, passing_catalogue: Path, proxy: str, status: int
 ) -> None:
     exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", proxy)
+        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", proxy
+    )
     assert exit_code == 1, stderr
     for scenario in scenarios.PROXY_PASSING:
         entry = target(report, scenario.host)
@@ -84,7 +88,8 @@ def test_proxy_wants_credentials(
 def test_closed_proxy_port_is_unreachable(world: World, passing_catalogue: Path) -> None:
     proxy = World.proxy_url(port=plan.CLOSED_PORT)
     exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", proxy)
+        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", proxy
+    )
     assert exit_code == 1, stderr
     for scenario in scenarios.PROXY_PASSING:
         entry = target(report, scenario.host)
@@ -97,8 +102,18 @@ def test_proxy_password_is_never_printed(
 ) -> None:
     output = tmp_path / f"report.{fmt}"
     for extra in ((), ("--output", str(output))):
-        run = run_cli(world, "--region", "testland", "--catalogue", str(proxy_catalogue),
-                      "--proxy", RIGHT, "--format", fmt, *extra)
+        run = run_cli(
+            world,
+            "--region",
+            "testland",
+            "--catalogue",
+            str(proxy_catalogue),
+            "--proxy",
+            RIGHT,
+            "--format",
+            fmt,
+            *extra,
+        )
         assert run.exit_code == 1, run.describe()
         assert plan.PROXY_PASSWORD not in run.stdout, run.describe()
         assert plan.PROXY_PASSWORD not in run.stderr, run.describe()
@@ -107,7 +122,8 @@ def test_proxy_password_is_never_printed(
 
 def test_json_options_show_the_proxy_redacted(world: World, passing_catalogue: Path) -> None:
     _, report, _ = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", RIGHT)
+        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", RIGHT
+    )
     shown = str(report["options"]["proxy"])
     assert plan.PROXY in shown and plan.PROXY_USER in shown, shown
     assert plan.PROXY_PASSWORD not in shown

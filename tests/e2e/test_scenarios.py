@@ -96,8 +96,14 @@ def test_genuine_chains_are_recorded_whole(scenario_run: ScenarioRun, world: Wor
 def test_genuine_chain_without_its_root_is_untrusted_not_intercepted(world: World) -> None:
     catalogue = world.scenario_catalogue("genuine", scenarios.GENUINE)
     exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue),
-        "--ca-bundle", str(world.unrelated_bundle))
+        world,
+        "--region",
+        "testland",
+        "--catalogue",
+        str(catalogue),
+        "--ca-bundle",
+        str(world.unrelated_bundle),
+    )
     assert exit_code == 1, stderr
     for scenario in scenarios.GENUINE:
         entry = target(report, scenario.host)
@@ -107,8 +113,9 @@ def test_genuine_chain_without_its_root_is_untrusted_not_intercepted(world: Worl
 
 def test_genuine_chains_pass_on_their_own(world: World) -> None:
     catalogue = world.scenario_catalogue("genuine", scenarios.GENUINE)
-    exit_code, report, stderr = run_netcheck(world, "--region", "testland", "--catalogue",
-                                             str(catalogue))
+    exit_code, report, stderr = run_netcheck(
+        world, "--region", "testland", "--catalogue", str(catalogue)
+    )
     assert exit_code == 0, stderr + str(report["summary"])
     assert report["summary"]["status"] == "pass"
 
@@ -116,8 +123,14 @@ def test_genuine_chains_pass_on_their_own(world: World) -> None:
 def test_dropped_dns_server_times_out(world: World) -> None:
     catalogue = world.scenario_catalogue("genuine", scenarios.GENUINE)
     exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue),
-        "--dns-server", plan.DNS_DROPPED)
+        world,
+        "--region",
+        "testland",
+        "--catalogue",
+        str(catalogue),
+        "--dns-server",
+        plan.DNS_DROPPED,
+    )
     assert exit_code == 1, stderr
     for scenario in scenarios.GENUINE:
         entry = target(report, scenario.host)
@@ -129,8 +142,14 @@ def test_dns_server_option_replaces_the_system_resolver(world: World) -> None:
     """The proxy's resolver knows a name the client's does not: asking it directly passes."""
     catalogue = world.scenario_catalogue("proxy-passing", scenarios.PROXY_PASSING)
     exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue),
-        "--dns-server", plan.DNS_PROXY_VIEW)
+        world,
+        "--region",
+        "testland",
+        "--catalogue",
+        str(catalogue),
+        "--dns-server",
+        plan.DNS_PROXY_VIEW,
+    )
     assert exit_code == 0, stderr + str(report["summary"])
     entry = target(report, scenarios.by_label("proxy-only").host)
     assert entry["status"] == "pass", summary(entry)

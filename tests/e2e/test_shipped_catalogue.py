@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from tests.world.run import Result, run_netcheck, summary, target
-from tests.world.world import World
+from tests.world.world import SHIPPED_REGION, SHIPPED_WORKSPACE, World
 
 pytestmark = pytest.mark.world
 
-WORKSPACE = "0f1e2d3c-4b5a-6978-8695-a4b3c2d1e0f9"
+WORKSPACE = SHIPPED_WORKSPACE
 REQUIRED_HOSTS = (
     f"{WORKSPACE}.agentsvc.azure-automation.net",
     "we-jobruntimedata-prod-su1.azure-automation.net",
@@ -22,8 +22,16 @@ REQUIRED_HOSTS = (
 
 @pytest.fixture(scope="module")
 def westeurope(world: World) -> Result:
-    return run_netcheck(world, "--region", "westeurope", "--workspace-id", WORKSPACE,
-                        "--update-management", "--catalogue", str(world.shipped_catalogue()))
+    return run_netcheck(
+        world,
+        "--region",
+        SHIPPED_REGION,
+        "--workspace-id",
+        WORKSPACE,
+        "--update-management",
+        "--catalogue",
+        str(world.shipped_catalogue()),
+    )
 
 
 def test_agent_worker_with_update_management_passes(westeurope: Result) -> None:
@@ -40,7 +48,3 @@ def test_required_host_is_probed_and_passes(westeurope: Result, host: str) -> No
     assert entry["status"] == "pass", summary(entry)
     assert entry["observations"]["tls"]["outcome"] == "ok", summary(entry)
     assert entry["observations"]["http"]["status"] == 404, summary(entry)
-
-
-def test_revocation_endpoints_are_not_probed_unless_asked(westeurope: Result) -> None:
-    assert not [t["host"] for t in westeurope.report["targets"] if t["port"] == 80]

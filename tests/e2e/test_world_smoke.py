@@ -21,9 +21,19 @@ HEALTHY = scenarios.by_label("healthy")
 
 def client_probe(*args: str) -> dict[str, Any]:
     done = subprocess.run(
-        ["ip", "netns", "exec", plan.CLIENT_NS, sys.executable, str(HERE / "client_probe.py"),
-         *args],
-        capture_output=True, text=True, timeout=30, env=clean_env(),
+        [
+            "ip",
+            "netns",
+            "exec",
+            plan.CLIENT_NS,
+            sys.executable,
+            str(HERE / "client_probe.py"),
+            *args,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env=clean_env(),
     )
     assert done.returncode == 0, done.stderr
     result: dict[str, Any] = json.loads(done.stdout)
@@ -60,6 +70,17 @@ def test_real_azure_names_resolve_to_the_healthy_server(world: World) -> None:
     assert result["addresses"] == [plan.HEALTHY]
 
 
+def test_unknown_names_under_real_zones_do_not_exist(world: World) -> None:
+    """What netcheck's canary expects of a healthy resolver."""
+    for name in ("no-such-name.azure-automation.net", "no-such-name.blob.core.windows.net"):
+        assert client_probe("dns", name)["outcome"] == "nxdomain", name
+
+
+def test_plain_http_answers_on_port_80(world: World) -> None:
+    result = client_probe("http", plan.HEALTHY, "crl3.digicert.com")
+    assert result["status_line"] == "HTTP/1.1 404 Not Found"
+
+
 def test_proxy_resolver_knows_proxy_only_names(world: World) -> None:
     result = client_probe("dns", scenarios.by_label("proxy-only").host, plan.DNS_PROXY_VIEW)
     assert result["addresses"] == [plan.HEALTHY]
@@ -92,8 +113,9 @@ def test_other_genuine_chains_verify(world: World, label: str, issuer: str) -> N
 
 def test_intercepting_chains_do_not_verify_against_public_roots(world: World) -> None:
     for label in ("zscaler", "contoso", "selfsigned", "forged", "wrongname", "expired"):
-        result = client_probe("tls", scenarios.by_label(label).host, plan.HEALTHY,
-                              str(world.ca_bundle))
+        result = client_probe(
+            "tls", scenarios.by_label(label).host, plan.HEALTHY, str(world.ca_bundle)
+        )
         assert not result["verified"], (label, result)
 
 
@@ -111,8 +133,9 @@ def test_firewall_obstructs_tcp_as_planned(world: World, address: str, outcome: 
 
 
 def test_firewall_resets_the_blocked_server_name(world: World) -> None:
-    result = client_probe("tls", scenarios.by_label("sni-blocked").host, plan.HEALTHY,
-                          str(world.ca_bundle))
+    result = client_probe(
+        "tls", scenarios.by_label("sni-blocked").host, plan.HEALTHY, str(world.ca_bundle)
+    )
     assert not result["verified"]
     assert "reset" in result["error"].lower(), result
 
@@ -122,9 +145,23 @@ def test_legacy_server_speaks_tls_1_0_only(world: World) -> None:
     assert not modern["verified"]
     assert "version" in modern["error"].lower(), modern
     done = subprocess.run(
-        ["ip", "netns", "exec", plan.CLIENT_NS, "openssl", "s_client", "-connect",
-         f"{plan.LEGACY_TLS}:443", "-tls1", "-cipher", "DEFAULT:@SECLEVEL=0"],
-        input="", capture_output=True, text=True, timeout=10,
+        [
+            "ip",
+            "netns",
+            "exec",
+            plan.CLIENT_NS,
+            "openssl",
+            "s_client",
+            "-connect",
+            f"{plan.LEGACY_TLS}:443",
+            "-tls1",
+            "-cipher",
+            "DEFAULT:@SECLEVEL=0",
+        ],
+        input="",
+        capture_output=True,
+        text=True,
+        timeout=10,
     )
     assert "Protocol  : TLSv1\n" in done.stdout, done.stdout + done.stderr
 
@@ -136,8 +173,7 @@ def test_legacy_server_speaks_tls_1_0_only(world: World) -> None:
         (HEALTHY.host, f"{plan.PROXY_USER}:wrong", 401),
         (HEALTHY.host, f"{plan.PROXY_USER}:{plan.PROXY_PASSWORD}", 200),
         (scenarios.by_label("proxy-only").host, f"{plan.PROXY_USER}:{plan.PROXY_PASSWORD}", 200),
-        (scenarios.by_label("proxy-denied").host, f"{plan.PROXY_USER}:{plan.PROXY_PASSWORD}",
-         403),
+        (scenarios.by_label("proxy-denied").host, f"{plan.PROXY_USER}:{plan.PROXY_PASSWORD}", 403),
     ],
 )
 def test_proxy_answers_connect_as_planned(

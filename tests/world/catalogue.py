@@ -45,34 +45,41 @@ def load_shipped() -> dict[str, Any]:
 def write_shipped_with(path: Path, authorities: Iterable[Issued]) -> Path:
     """The shipped catalogue, with the minted Microsoft CAs counted as Microsoft's."""
     data = load_shipped()
-    data["certificate_authorities"] = [*data["certificate_authorities"],
-                                       *authority_entries(authorities)]
+    data["certificate_authorities"] = [
+        *data["certificate_authorities"],
+        *authority_entries(authorities),
+    ]
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 
 
-def write_scenarios(path: Path, scenarios: Sequence[Scenario],
-                    authorities: Iterable[Issued]) -> Path:
+def write_scenarios(
+    path: Path, scenarios: Sequence[Scenario], authorities: Iterable[Issued]
+) -> Path:
     """A one-region catalogue ("testland", code tl) with one endpoint per scenario."""
     data = {
         "schema": 1,
         "date": "2025-01-01",
         "clouds": {
-            "public": {"display_name": "Test public cloud",
-                       "suffixes": {"automation": "azure-automation.net"}},
+            "public": {
+                "display_name": "Test public cloud",
+                "suffixes": {"automation": "azure-automation.net"},
+            },
         },
-        "regions": [{
-            "name": TEST_REGION,
-            "display_name": "Testland",
-            "code": TEST_CODE,
-            "cloud": "public",
-            "account_domains": ["azure-automation.net"],
-            "legacy_jrds": None,
-            "legacy_agentservice": None,
-            "original_2018": False,
-            "doubtful": None,
-            "source": SOURCE,
-        }],
+        "regions": [
+            {
+                "name": TEST_REGION,
+                "display_name": "Testland",
+                "code": TEST_CODE,
+                "cloud": "public",
+                "account_domains": ["azure-automation.net"],
+                "legacy_jrds": None,
+                "legacy_agentservice": None,
+                "original_2018": False,
+                "doubtful": None,
+                "source": SOURCE,
+            }
+        ],
         "endpoints": [
             {
                 "id": f"scenario-{s.label}",
@@ -91,32 +98,35 @@ def write_scenarios(path: Path, scenarios: Sequence[Scenario],
     return path
 
 
-def certificate_names(catalogue: dict[str, Any], regions: Sequence[str]) -> list[str]:
-    """DNS names (wildcards for the ID placeholders) covering every HTTPS host of `regions`.
+def concrete_hosts(
+    catalogue: dict[str, Any], region_name: str, workspace_id: str
+) -> list[tuple[str, int]]:
+    """Every concrete (host, port) the catalogue yields for one region and workspace.
 
-    The healthy TLS server presents them for any name it has no scenario for, so the shipped
-    catalogue's hosts all get a matching, Microsoft-chained certificate.
+    Wildcards and hosts needing an automation account ID are left out: the world resolves
+    exactly these names (anything else is NXDOMAIN, as a canary expects) and the healthy
+    certificate names the HTTPS ones.
     """
-    names: set[str] = set()
-    clouds = catalogue["clouds"]
-    for region in catalogue["regions"]:
-        if region["name"] not in regions:
+    region = next(r for r in catalogue["regions"] if r["name"] == region_name)
+    cloud = region["cloud"]
+    fixed = {
+        **catalogue["clouds"][cloud]["suffixes"],
+        "region": region["name"],
+        "code": region["code"],
+        "legacy_jrds": region["legacy_jrds"],
+        "legacy_agentservice": region["legacy_agentservice"],
+        "workspace_id": workspace_id,
+        "account_id": None,
+    }
+    hosts: set[tuple[str, int]] = set()
+    for endpoint in catalogue["endpoints"]:
+        if cloud not in endpoint.get("clouds", [cloud]) or endpoint["pattern"].startswith("*."):
             continue
-        cloud = region["cloud"]
-        fixed = {**clouds[cloud]["suffixes"], "region": region["name"], "code": region["code"],
-                 "legacy_jrds": region["legacy_jrds"],
-                 "legacy_agentservice": region["legacy_agentservice"],
-                 "workspace_id": "*", "account_id": "*"}
-        for endpoint in catalogue["endpoints"]:
-            if endpoint["port"] != 443 or cloud not in endpoint.get("clouds", [cloud]):
-                continue
-            wanted = [n for _, n, _, _ in string.Formatter().parse(endpoint["pattern"]) if n]
-            domains = region["account_domains"] if "account_domain" in wanted else [None]
-            for domain in domains:
-                values = {**fixed, "account_domain": domain}
-                if any(values.get(n) is None for n in wanted):
-                    continue
-                host = endpoint["pattern"].format(**{n: values[n] for n in wanted}).lower()
-                if "*" not in host.partition(".")[2]:
-                    names.add(host)
-    return sorted(names)
+        wanted = [n for _, n, _, _ in string.Formatter().parse(endpoint["pattern"]) if n]
+        domains = region["account_domains"] if "account_domain" in wanted else [None]
+        for domain in domains:
+            values = {**fixed, "account_domain": domain}
+            if all(values.get(n) is not None for n in wanted):
+                host = endpoint["pattern"].format(**{n: values[n] for n in wanted})
+                hosts.add((host.lower(), endpoint["port"]))
+    return sorted(hosts)

@@ -4,6 +4,7 @@ python client_probe.py dns NAME [SERVER]          -> {"outcome", "addresses"}
 python client_probe.py tcp ADDRESS PORT            -> {"outcome", "error"}
 python client_probe.py tls HOST ADDRESS CAFILE     -> {"verified", "issuer_cn", "status_line", ...}
 python client_probe.py connect PROXY PORT HOST [USER:PASSWORD]  -> {"status_line"}
+python client_probe.py http ADDRESS HOST           -> {"status_line"} (plain HTTP, port 80)
 Each prints one JSON object. Only the standard library plus dnspython.
 """
 
@@ -37,8 +38,11 @@ def probe_dns(name: str, server: str | None = None) -> dict[str, Any]:
         return {"outcome": "servfail", "addresses": []}
     except dns.resolver.LifetimeTimeout:
         return {"outcome": "timeout", "addresses": []}
-    return {"outcome": "ok", "addresses": [r.to_text() for r in answer],
-            "canonical": answer.canonical_name.to_text(omit_final_dot=True)}
+    return {
+        "outcome": "ok",
+        "addresses": [r.to_text() for r in answer],
+        "canonical": answer.canonical_name.to_text(omit_final_dot=True),
+    }
 
 
 def probe_tcp(address: str, port: int) -> dict[str, Any]:
@@ -48,26 +52,35 @@ def probe_tcp(address: str, port: int) -> dict[str, Any]:
     except TimeoutError as exc:
         return {"outcome": "timeout", "error": str(exc)}
     except OSError as exc:
-        outcome = {errno.ECONNREFUSED: "refused", errno.EHOSTUNREACH: "unreachable",
-                   errno.ECONNRESET: "reset"}.get(exc.errno or 0, "error")
+        outcome = {
+            errno.ECONNREFUSED: "refused",
+            errno.EHOSTUNREACH: "unreachable",
+            errno.ECONNRESET: "reset",
+        }.get(exc.errno or 0, "error")
         return {"outcome": outcome, "error": str(exc)}
 
 
 def probe_tls(host: str, address: str, cafile: str) -> dict[str, Any]:
     ctx = ssl.create_default_context(cafile=cafile)
     try:
-        with socket.create_connection((address, 443), timeout=TIMEOUT) as raw, \
-                ctx.wrap_socket(raw, server_hostname=host) as conn:
-            cert = conn.getpeercert()
+        with (
+            socket.create_connection((address, 443), timeout=TIMEOUT) as raw,
+            ctx.wrap_socket(raw, server_hostname=host) as conn,
+        ):
+            cert: Any = conn.getpeercert()
             conn.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
             response = b""
             while chunk := conn.recv(4096):
                 response += chunk
             head = response.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
             issuer = dict(item[0] for item in cert["issuer"])
-            return {"verified": True, "version": conn.version(),
-                    "issuer_cn": issuer.get("commonName"), "status_line": head[0],
-                    "headers": dict(h.split(": ", 1) for h in head[1:] if ": " in h)}
+            return {
+                "verified": True,
+                "version": conn.version(),
+                "issuer_cn": issuer.get("commonName"),
+                "status_line": head[0],
+                "headers": dict(h.split(": ", 1) for h in head[1:] if ": " in h),
+            }
     except (OSError, ssl.SSLError) as exc:
         return {"verified": False, "error": f"{type(exc).__name__}: {exc}"}
 
@@ -85,6 +98,15 @@ def probe_connect(proxy: str, port: int, host: str, credentials: str | None) -> 
     return {"status_line": response.split(b"\r\n", 1)[0].decode("latin-1")}
 
 
+def probe_http(address: str, host: str) -> dict[str, Any]:
+    with socket.create_connection((address, 80), timeout=TIMEOUT) as sock:
+        sock.sendall(f"GET / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode())
+        response = b""
+        while chunk := sock.recv(4096):
+            response += chunk
+    return {"status_line": response.split(b"\r\n", 1)[0].decode("latin-1")}
+
+
 def main(argv: list[str]) -> None:
     kind, *args = argv
     if kind == "dns":
@@ -95,6 +117,8 @@ def main(argv: list[str]) -> None:
         result = probe_tls(*args)
     elif kind == "connect":
         result = probe_connect(args[0], int(args[1]), args[2], args[3] if len(args) > 3 else None)
+    elif kind == "http":
+        result = probe_http(*args)
     else:
         raise SystemExit(f"unknown probe {kind!r}")
     print(json.dumps(result))

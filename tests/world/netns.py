@@ -8,6 +8,7 @@ interface, a route or an address of the world.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -42,10 +43,8 @@ def kill_pids_in(ns: str) -> None:
     """Kills what runs in a namespace of ours (left over from an aborted run), PID by PID."""
     out = sh("ip", "netns", "pids", ns, check=False).stdout
     for pid in out.split():
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(int(pid), signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
 
 def remove_stale() -> None:
@@ -75,10 +74,36 @@ def build_topology() -> None:
         sh("ip", "link", "set", "lo", "up", ns=ns)
         # IPv6 would add link-local noise and AAAA paths the plan does not cover
         sh("sysctl", "-qw", "net.ipv6.conf.all.disable_ipv6=1", ns=ns)
-    sh("ip", "link", "add", "ncwc0", "netns", plan.CLIENT_NS, "type", "veth",
-       "peer", "name", "ncwf0", "netns", plan.FW_NS)
-    sh("ip", "link", "add", "ncwf1", "netns", plan.FW_NS, "type", "veth",
-       "peer", "name", "ncws0", "netns", plan.SRV_NS)
+    sh(
+        "ip",
+        "link",
+        "add",
+        "ncwc0",
+        "netns",
+        plan.CLIENT_NS,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "ncwf0",
+        "netns",
+        plan.FW_NS,
+    )
+    sh(
+        "ip",
+        "link",
+        "add",
+        "ncwf1",
+        "netns",
+        plan.FW_NS,
+        "type",
+        "veth",
+        "peer",
+        "name",
+        "ncws0",
+        "netns",
+        plan.SRV_NS,
+    )
 
     sh("ip", "addr", "add", f"{plan.CLIENT_ADDR}/24", "dev", "ncwc0", ns=plan.CLIENT_NS)
     sh("ip", "link", "set", "ncwc0", "up", ns=plan.CLIENT_NS)
@@ -110,8 +135,24 @@ def firewall_rules(sni_blocked: Iterable[str]) -> list[list[str]]:
     ]
     for name in sni_blocked:
         # the server name travels in clear in the ClientHello: what SNI-filtering firewalls use
-        rules.append(["-p", "tcp", "--dport", "443", "-m", "string", "--string", name,
-                      "--algo", "bm", "-j", "REJECT", "--reject-with", "tcp-reset"])
+        rules.append(
+            [
+                "-p",
+                "tcp",
+                "--dport",
+                "443",
+                "-m",
+                "string",
+                "--string",
+                name,
+                "--algo",
+                "bm",
+                "-j",
+                "REJECT",
+                "--reject-with",
+                "tcp-reset",
+            ]
+        )
     return rules
 
 

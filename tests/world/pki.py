@@ -11,14 +11,13 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Union
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-PrivateKey = Union[rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey]
+PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
 DAY = dt.timedelta(days=1)
@@ -66,7 +65,7 @@ class Issued:
 
     @property
     def sha1(self) -> str:
-        return self.cert.fingerprint(hashes.SHA1()).hex().upper()  # noqa: S303 - a thumbprint
+        return self.cert.fingerprint(hashes.SHA1()).hex().upper()
 
     def pem(self) -> bytes:
         return self.cert.public_bytes(serialization.Encoding.PEM)
@@ -78,24 +77,44 @@ class Issued:
             serialization.NoEncryption(),
         )
 
-    def issue_ca(self, common_name: str, organization: str | None = None,
-                 key: PrivateKey | None = None) -> Issued:
+    def issue_ca(
+        self, common_name: str, organization: str | None = None, key: PrivateKey | None = None
+    ) -> Issued:
         return _issue(name(common_name, organization), key or rsa_key(), self, ca=True)
 
-    def issue_leaf(self, dns_names: Sequence[str], *, key: PrivateKey | None = None,
-                   not_before: dt.datetime | None = None,
-                   not_after: dt.datetime | None = None) -> Issued:
-        return _issue(name(dns_names[0]), key or leaf_key(), self, ca=False,
-                      dns_names=dns_names, not_before=not_before, not_after=not_after)
+    def issue_leaf(
+        self,
+        dns_names: Sequence[str],
+        *,
+        key: PrivateKey | None = None,
+        not_before: dt.datetime | None = None,
+        not_after: dt.datetime | None = None,
+    ) -> Issued:
+        return _issue(
+            name(dns_names[0]),
+            key or leaf_key(),
+            self,
+            ca=False,
+            dns_names=dns_names,
+            not_before=not_before,
+            not_after=not_after,
+        )
 
 
-def _hash_for(key: PrivateKey) -> hashes.HashAlgorithm:
+def _hash_for(key: PrivateKey) -> hashes.SHA256 | hashes.SHA384:
     return hashes.SHA384() if isinstance(key, ec.EllipticCurvePrivateKey) else hashes.SHA256()
 
 
-def _issue(subject: x509.Name, key: PrivateKey, issuer: Issued | None, *, ca: bool,
-           dns_names: Sequence[str] = (), not_before: dt.datetime | None = None,
-           not_after: dt.datetime | None = None) -> Issued:
+def _issue(
+    subject: x509.Name,
+    key: PrivateKey,
+    issuer: Issued | None,
+    *,
+    ca: bool,
+    dns_names: Sequence[str] = (),
+    not_before: dt.datetime | None = None,
+    not_after: dt.datetime | None = None,
+) -> Issued:
     signer_key = issuer.key if issuer else key
     issuer_name = issuer.cert.subject if issuer else subject
     builder = (
@@ -115,10 +134,17 @@ def _issue(subject: x509.Name, key: PrivateKey, issuer: Issued | None, *, ca: bo
     )
     if ca:
         builder = builder.add_extension(
-            x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                          content_commitment=False, key_encipherment=False,
-                          data_encipherment=False, key_agreement=False,
-                          encipher_only=False, decipher_only=False),
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
             critical=True,
         )
     else:
@@ -130,8 +156,9 @@ def _issue(subject: x509.Name, key: PrivateKey, issuer: Issued | None, *, ca: bo
     return Issued(cert=cert, key=key, parents=parents)
 
 
-def root(common_name: str, organization: str | None = None,
-         key: PrivateKey | None = None) -> Issued:
+def root(
+    common_name: str, organization: str | None = None, key: PrivateKey | None = None
+) -> Issued:
     return _issue(name(common_name, organization), key or rsa_key(), None, ca=True)
 
 
@@ -147,8 +174,9 @@ def self_signed_leaf(dns_names: Sequence[str]) -> Issued:
         .serial_number(x509.random_serial_number())
         .not_valid_before(NOW - DAY)
         .not_valid_after(NOW + 90 * DAY)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]),
-                       critical=False)
+        .add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), critical=False
+        )
         .sign(key, hashes.SHA256())
     )
     return Issued(cert=cert, key=key)
@@ -173,8 +201,14 @@ class Authorities:
 
     @property
     def microsoft(self) -> tuple[Issued, ...]:
-        return (self.digicert_g2, self.digicert_g3, self.microsoft_rsa_root,
-                self.azure_rsa, self.azure_ecc, self.azure_rsa_ms)
+        return (
+            self.digicert_g2,
+            self.digicert_g3,
+            self.microsoft_rsa_root,
+            self.azure_rsa,
+            self.azure_ecc,
+            self.azure_rsa_ms,
+        )
 
     @property
     def public_roots(self) -> tuple[Issued, ...]:
@@ -193,17 +227,21 @@ def mint_authorities() -> Authorities:
         digicert_g3=g3,
         microsoft_rsa_root=ms_root,
         azure_rsa=g2.issue_ca("Microsoft Azure RSA TLS Issuing CA 03", "Microsoft Corporation"),
-        azure_ecc=g3.issue_ca("Microsoft Azure ECC TLS Issuing CA 03", "Microsoft Corporation",
-                              key=p384_key()),
-        azure_rsa_ms=ms_root.issue_ca("Microsoft Azure RSA TLS Issuing CA 04",
-                                      "Microsoft Corporation"),
+        azure_ecc=g3.issue_ca(
+            "Microsoft Azure ECC TLS Issuing CA 03", "Microsoft Corporation", key=p384_key()
+        ),
+        azure_rsa_ms=ms_root.issue_ca(
+            "Microsoft Azure RSA TLS Issuing CA 04", "Microsoft Corporation"
+        ),
         zscaler_root=zscaler,
-        zscaler_intermediate=zscaler.issue_ca("Zscaler Intermediate Root CA (zscaler.net)",
-                                              "Zscaler Inc."),
+        zscaler_intermediate=zscaler.issue_ca(
+            "Zscaler Intermediate Root CA (zscaler.net)", "Zscaler Inc."
+        ),
         contoso=root("Contoso Inspection CA", "Contoso Ltd"),
         forged_root=forged,
-        forged_azure_rsa=forged.issue_ca("Microsoft Azure RSA TLS Issuing CA 03",
-                                         "Microsoft Corporation"),
+        forged_azure_rsa=forged.issue_ca(
+            "Microsoft Azure RSA TLS Issuing CA 03", "Microsoft Corporation"
+        ),
         unrelated_root=root("Unrelated Test Root CA", "Nobody"),
     )
 
@@ -213,8 +251,9 @@ def write_bundle(path: Path, certs: Sequence[Issued]) -> Path:
     return path
 
 
-def write_served_chain(folder: Path, label: str, leaf: Issued,
-                       include_root: bool = False) -> tuple[Path, Path]:
+def write_served_chain(
+    folder: Path, label: str, leaf: Issued, include_root: bool = False
+) -> tuple[Path, Path]:
     """Writes what a server presents (leaf + intermediates, root only when asked) and its key."""
     chain = [leaf, *leaf.parents]
     if not include_root and len(chain) > 1:

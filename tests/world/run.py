@@ -30,9 +30,11 @@ class CliRun:
 
     def describe(self) -> str:
         """What a failing assertion should show: the command and what it printed."""
-        return (f"command: {' '.join(self.argv)}\nexit: {self.exit_code} after "
-                f"{self.seconds:.1f}s\nstderr:\n{self.stderr[-3000:]}\nstdout:\n"
-                f"{self.stdout[-3000:]}")
+        return (
+            f"command: {' '.join(self.argv)}\nexit: {self.exit_code} after "
+            f"{self.seconds:.1f}s\nstderr:\n{self.stderr[-3000:]}\nstdout:\n"
+            f"{self.stdout[-3000:]}"
+        )
 
 
 class Result(NamedTuple):
@@ -42,8 +44,11 @@ class Result(NamedTuple):
 
 
 def clean_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items()
-            if k.lower() not in _SCRUBBED and not k.startswith(_SCRUBBED_PREFIXES)}
+    return {
+        k: v
+        for k, v in os.environ.items()
+        if k.lower() not in _SCRUBBED and not k.startswith(_SCRUBBED_PREFIXES)
+    }
 
 
 def run_cli(world: World, *args: str, wall_limit: float = 120.0) -> CliRun:
@@ -54,11 +59,28 @@ def run_cli(world: World, *args: str, wall_limit: float = 120.0) -> CliRun:
         extra += ["--timeout", DEFAULT_TIMEOUT]
     if "--ca-bundle" not in args:
         extra += ["--ca-bundle", str(world.ca_bundle)]
-    argv = ("ip", "netns", "exec", plan.CLIENT_NS, sys.executable, "-m", "netcheck", "check",
-            *args, *extra)
+    argv = (
+        "ip",
+        "netns",
+        "exec",
+        plan.CLIENT_NS,
+        sys.executable,
+        "-m",
+        "netcheck",
+        "check",
+        *args,
+        *extra,
+    )
     started = time.monotonic()
-    done = subprocess.run(argv, capture_output=True, text=True, cwd=REPO, env=clean_env(),
-                          timeout=wall_limit, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        argv,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=clean_env(),
+        timeout=wall_limit,
+        stdin=subprocess.DEVNULL,
+    )
     return CliRun(done.returncode, done.stdout, done.stderr, time.monotonic() - started, argv)
 
 
@@ -100,5 +122,8 @@ def finding(entry: dict[str, Any], code: str) -> dict[str, Any]:
 
 def summary(entry: dict[str, Any]) -> str:
     """One line per target for assertion messages: status, codes and the observations."""
-    return json.dumps({k: entry.get(k) for k in ("host", "status", "findings", "observations")},
-                      indent=1, default=str)[:4000]
+    return json.dumps(
+        {k: entry.get(k) for k in ("host", "status", "findings", "observations")},
+        indent=1,
+        default=str,
+    )[:4000]

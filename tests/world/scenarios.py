@@ -48,46 +48,115 @@ class Scenario:
 
 # The scenarios of the main scenario catalogue, probed together in one direct run.
 DIRECT = (
-    Scenario("healthy", None, "Microsoft RSA chain under DigiCert Global Root G2",
-             plan.HEALTHY, SITE_MICROSOFT_RSA),
-    Scenario("ecc", None, "Microsoft ECC chain (P-384) under DigiCert Global Root G3",
-             plan.HEALTHY, SITE_MICROSOFT_ECC),
-    Scenario("msroot", None, "Microsoft RSA chain under Microsoft RSA Root CA 2017",
-             plan.HEALTHY, SITE_MICROSOFT_ROOT_2017),
+    Scenario(
+        "healthy",
+        None,
+        "Microsoft RSA chain under DigiCert Global Root G2",
+        plan.HEALTHY,
+        SITE_MICROSOFT_RSA,
+    ),
+    Scenario(
+        "ecc",
+        None,
+        "Microsoft ECC chain (P-384) under DigiCert Global Root G3",
+        plan.HEALTHY,
+        SITE_MICROSOFT_ECC,
+    ),
+    Scenario(
+        "msroot",
+        None,
+        "Microsoft RSA chain under Microsoft RSA Root CA 2017",
+        plan.HEALTHY,
+        SITE_MICROSOFT_ROOT_2017,
+    ),
     Scenario("absent", "DNS_NXDOMAIN", "no record; the zone is local to dnsmasq"),
     Scenario("txtonly", "DNS_NO_ANSWER", "the name has a TXT record only", txt_only=True),
-    Scenario("servfail", "DNS_SERVFAIL", "dnsmasq forwards it to a server that answers REFUSED",
-             forward_to=plan.DNS_REFUSING),
-    Scenario("dnstimeout", "DNS_TIMEOUT", "dnsmasq forwards it to an address the fw drops",
-             forward_to=plan.DNS_DROPPED),
+    Scenario(
+        "servfail",
+        "DNS_SERVFAIL",
+        "dnsmasq forwards it to a server that answers REFUSED",
+        forward_to=plan.DNS_REFUSING,
+    ),
+    Scenario(
+        "dnstimeout",
+        "DNS_TIMEOUT",
+        "dnsmasq forwards it to an address the fw drops",
+        forward_to=plan.DNS_DROPPED,
+    ),
     Scenario("sinkhole-zero", "DNS_SINKHOLE", "answer 0.0.0.0", "0.0.0.0"),
     Scenario("sinkhole-loopback", "DNS_SINKHOLE", "answer 127.0.0.1", "127.0.0.1"),
-    Scenario("private", "DNS_PRIVATE", "CNAME to the privatelink zone, answer 10.x, healthy server",
-             site=SITE_MICROSOFT_RSA, private_address=plan.PRIVATE),
+    Scenario(
+        "private",
+        "DNS_PRIVATE",
+        "CNAME to the privatelink zone, answer 10.x, healthy server",
+        site=SITE_MICROSOFT_RSA,
+        private_address=plan.PRIVATE,
+    ),
     Scenario("tcp-drop", "TCP_TIMEOUT", "the fw drops the SYN", plan.TCP_DROP),
     Scenario("tcp-reset", "TCP_REFUSED", "the fw answers the SYN with a reset", plan.TCP_RESET),
-    Scenario("tcp-unreachable", "TCP_UNREACHABLE", "the fw answers ICMP host unreachable",
-             plan.TCP_UNREACHABLE),
-    Scenario("sni-blocked", "TLS_RESET", "the fw resets connections whose ClientHello names it",
-             plan.HEALTHY, SITE_MICROSOFT_RSA, sni_blocked=True),
-    Scenario("tls-stall", "TLS_TIMEOUT", "a listener that accepts and never answers",
-             plan.TLS_STALL),
-    Scenario("tls-legacy", "TLS_PROTOCOL", "a server that speaks TLS 1.0/1.1 only",
-             plan.LEGACY_TLS),
-    Scenario("zscaler", "TLS_INTERCEPTED", "leaf from Zscaler Intermediate Root CA (zscaler.net)",
-             plan.HEALTHY, SITE_ZSCALER),
-    Scenario("contoso", "TLS_INTERCEPTED", "leaf from an inspection CA nobody knows by name",
-             plan.HEALTHY, SITE_CONTOSO),
-    Scenario("selfsigned", "TLS_INTERCEPTED", "a self-signed leaf", plan.HEALTHY,
-             SITE_SELF_SIGNED),
-    Scenario("forged", "TLS_INTERCEPTED", "Microsoft's CA names with other keys", plan.HEALTHY,
-             SITE_FORGED),
-    Scenario("wrongname", "TLS_HOSTNAME_MISMATCH", "a Microsoft-chained leaf for another name",
-             plan.HEALTHY, SITE_WRONG_NAME),
-    Scenario("expired", "TLS_EXPIRED", "a Microsoft-chained leaf that expired 30 days ago",
-             plan.HEALTHY, SITE_EXPIRED),
-    Scenario("http-silent", "HTTP_ERROR", "TLS completes, then the server closes without answer",
-             plan.HEALTHY, SITE_SILENT_HTTP),
+    Scenario(
+        "tcp-unreachable",
+        "TCP_UNREACHABLE",
+        "the fw answers ICMP host unreachable",
+        plan.TCP_UNREACHABLE,
+    ),
+    Scenario(
+        "sni-blocked",
+        "TLS_RESET",
+        "the fw resets connections whose ClientHello names it",
+        plan.HEALTHY,
+        SITE_MICROSOFT_RSA,
+        sni_blocked=True,
+    ),
+    Scenario(
+        "tls-stall", "TLS_TIMEOUT", "a listener that accepts and never answers", plan.TLS_STALL
+    ),
+    Scenario(
+        "tls-legacy", "TLS_PROTOCOL", "a server that speaks TLS 1.0/1.1 only", plan.LEGACY_TLS
+    ),
+    Scenario(
+        "zscaler",
+        "TLS_INTERCEPTED",
+        "leaf from Zscaler Intermediate Root CA (zscaler.net)",
+        plan.HEALTHY,
+        SITE_ZSCALER,
+    ),
+    Scenario(
+        "contoso",
+        "TLS_INTERCEPTED",
+        "leaf from an inspection CA nobody knows by name",
+        plan.HEALTHY,
+        SITE_CONTOSO,
+    ),
+    Scenario("selfsigned", "TLS_INTERCEPTED", "a self-signed leaf", plan.HEALTHY, SITE_SELF_SIGNED),
+    Scenario(
+        "forged",
+        "TLS_INTERCEPTED",
+        "Microsoft's CA names with other keys",
+        plan.HEALTHY,
+        SITE_FORGED,
+    ),
+    Scenario(
+        "wrongname",
+        "TLS_HOSTNAME_MISMATCH",
+        "a Microsoft-chained leaf for another name",
+        plan.HEALTHY,
+        SITE_WRONG_NAME,
+    ),
+    Scenario(
+        "expired",
+        "TLS_EXPIRED",
+        "a Microsoft-chained leaf that expired 30 days ago",
+        plan.HEALTHY,
+        SITE_EXPIRED,
+    ),
+    Scenario(
+        "http-silent",
+        "HTTP_ERROR",
+        "TLS completes, then the server closes without answer",
+        plan.HEALTHY,
+        SITE_SILENT_HTTP,
+    ),
 )
 
 # Chains that must pass: the genuine (minted) Microsoft chains.
@@ -96,15 +165,32 @@ GENUINE = DIRECT[:3]
 # Probed through tinyproxy with the right credentials: these pass ...
 PROXY_PASSING = (
     DIRECT[0],
-    Scenario("proxy-only", None, "only the proxy's resolver knows the name", plan.HEALTHY,
-             SITE_MICROSOFT_RSA, proxy_view_only=True),
+    Scenario(
+        "proxy-only",
+        None,
+        "only the proxy's resolver knows the name",
+        plan.HEALTHY,
+        SITE_MICROSOFT_RSA,
+        proxy_view_only=True,
+    ),
 )
 # ... and these fail.
 PROXY_FAILING = (
-    Scenario("proxy-denied", "PROXY_DENIED", "tinyproxy's filter denies the name (403)",
-             plan.HEALTHY, SITE_MICROSOFT_RSA, proxy_deny=True),
-    Scenario("proxy-zscaler", "TLS_INTERCEPTED", "interception seen through the tunnel",
-             plan.HEALTHY, SITE_ZSCALER),
+    Scenario(
+        "proxy-denied",
+        "PROXY_DENIED",
+        "tinyproxy's filter denies the name (403)",
+        plan.HEALTHY,
+        SITE_MICROSOFT_RSA,
+        proxy_deny=True,
+    ),
+    Scenario(
+        "proxy-zscaler",
+        "TLS_INTERCEPTED",
+        "interception seen through the tunnel",
+        plan.HEALTHY,
+        SITE_ZSCALER,
+    ),
 )
 THROUGH_PROXY = PROXY_PASSING + PROXY_FAILING
 

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from tests.world import plan
 from tests.world.netns import WorldError
-from tests.world.scenarios import PRIVATELINK_ZONE, ZONE, Scenario
+from tests.world.scenarios import PRIVATELINK_ZONE, Scenario
 
 HERE = Path(__file__).resolve().parent
 
@@ -49,8 +49,12 @@ def start(name: str, ns: str, argv: Sequence[str], folder: Path) -> Daemon:
     log = folder / f"{name}.log"
     out: IO[bytes] = log.open("wb")
     with out:
-        process = subprocess.Popen(["ip", "netns", "exec", ns, *argv], stdout=out,
-                                   stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        process = subprocess.Popen(
+            ["ip", "netns", "exec", ns, *argv],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
     return Daemon(name, process, log)
 
 
@@ -70,14 +74,16 @@ def dnsmasq_base(listen: str) -> list[str]:
     ]
 
 
-def dnsmasq_config(listen: str, scenarios: Iterable[Scenario], proxy_view: bool) -> str:
+def dnsmasq_config(
+    listen: str, scenarios: Iterable[Scenario], real_hosts: Iterable[str], proxy_view: bool
+) -> str:
     """One view of the world's DNS. Nothing is ever forwarded outside the world."""
     lines = [
         *dnsmasq_base(listen),
-        # Every real Azure name (the shipped catalogue) resolves to the healthy TLS server ...
-        f"address=/#/{plan.HEALTHY}",
-        # ... but the scenario zone holds only its explicit records: others are NXDOMAIN.
-        f"local=/{ZONE}/",
+        # Only the names below exist: everything else is NXDOMAIN, as a canary expects.
+        "local=/#/",
+        # The shipped catalogue's real Azure names are all served by the healthy TLS server.
+        *(f"host-record={host},{plan.HEALTHY}" for host in real_hosts),
     ]
     for s in scenarios:
         if s.proxy_view_only and not proxy_view:
@@ -98,20 +104,30 @@ def dnsmasq_config(listen: str, scenarios: Iterable[Scenario], proxy_view: bool)
 def start_dnsmasq(name: str, config: str, folder: Path) -> Daemon:
     conf = folder / f"{name}.conf"
     conf.write_text(config)
-    return start(name, plan.SRV_NS,
-                 ["dnsmasq", "--keep-in-foreground", f"--conf-file={conf}"], folder)
+    return start(
+        name, plan.SRV_NS, ["dnsmasq", "--keep-in-foreground", f"--conf-file={conf}"], folder
+    )
 
 
-def start_dns_servers(scenarios: Sequence[Scenario], folder: Path) -> list[Daemon]:
+def start_dns_servers(
+    scenarios: Sequence[Scenario], real_hosts: Sequence[str], folder: Path
+) -> list[Daemon]:
     """The client's view, the proxy's view, and a server that refuses everything."""
     return [
-        start_dnsmasq("dnsmasq-client-view",
-                      dnsmasq_config(plan.DNS_CLIENT_VIEW, scenarios, proxy_view=False), folder),
-        start_dnsmasq("dnsmasq-proxy-view",
-                      dnsmasq_config(plan.DNS_PROXY_VIEW, scenarios, proxy_view=True), folder),
+        start_dnsmasq(
+            "dnsmasq-client-view",
+            dnsmasq_config(plan.DNS_CLIENT_VIEW, scenarios, real_hosts, proxy_view=False),
+            folder,
+        ),
+        start_dnsmasq(
+            "dnsmasq-proxy-view",
+            dnsmasq_config(plan.DNS_PROXY_VIEW, scenarios, real_hosts, proxy_view=True),
+            folder,
+        ),
         # with no data and no upstream, dnsmasq answers REFUSED at once
-        start_dnsmasq("dnsmasq-refusing",
-                      "\n".join(dnsmasq_base(plan.DNS_REFUSING)) + "\n", folder),
+        start_dnsmasq(
+            "dnsmasq-refusing", "\n".join(dnsmasq_base(plan.DNS_REFUSING)) + "\n", folder
+        ),
     ]
 
 
@@ -119,20 +135,25 @@ def start_dns_servers(scenarios: Sequence[Scenario], folder: Path) -> list[Daemo
 
 
 def tinyproxy_config(filter_file: Path) -> str:
-    return "\n".join([
-        "User nobody",
-        "Group nogroup",
-        f"Listen {plan.PROXY}",
-        f"Port {plan.PROXY_PORT}",
-        "Timeout 20",
-        "MaxClients 100",
-        "LogLevel Info",
-        f"BasicAuth {plan.PROXY_USER} {plan.PROXY_PASSWORD}",
-        f'Filter "{filter_file}"',
-        "FilterDefaultDeny No",
-        "ConnectPort 443",
-        "DisableViaHeader Yes",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                "User nobody",
+                "Group nogroup",
+                f"Listen {plan.PROXY}",
+                f"Port {plan.PROXY_PORT}",
+                "Timeout 20",
+                "MaxClients 100",
+                "LogLevel Info",
+                f"BasicAuth {plan.PROXY_USER} {plan.PROXY_PASSWORD}",
+                f'Filter "{filter_file}"',
+                "FilterDefaultDeny No",
+                "ConnectPort 443",
+                "DisableViaHeader Yes",
+            ]
+        )
+        + "\n"
+    )
 
 
 def start_tinyproxy(scenarios: Sequence[Scenario], folder: Path) -> Daemon:
@@ -148,11 +169,14 @@ def start_tinyproxy(scenarios: Sequence[Scenario], folder: Path) -> Daemon:
 # ---------------------------------------------------------------- TLS server
 
 
-def tls_server_config(sites: dict[str, dict[str, str]], names: dict[str, str],
-                      default_site: str, ready_file: Path) -> dict[str, Any]:
+def tls_server_config(
+    sites: dict[str, dict[str, str]], names: dict[str, str], default_site: str, ready_file: Path
+) -> dict[str, Any]:
     listeners = [{"address": a, "port": 443, "kind": "tls"} for a in plan.TLS_ADDRESSES]
     listeners.append({"address": plan.LEGACY_TLS, "port": 443, "kind": "legacy-tls"})
     listeners.append({"address": plan.TLS_STALL, "port": 443, "kind": "stall"})
+    # plain HTTP, for the port-80 revocation hosts
+    listeners.append({"address": plan.HEALTHY, "port": 80, "kind": "http"})
     return {
         "ready_file": str(ready_file),
         "max_seconds": 1800,
@@ -166,8 +190,9 @@ def tls_server_config(sites: dict[str, dict[str, str]], names: dict[str, str],
 def start_tls_server(config: dict[str, Any], folder: Path) -> Daemon:
     path = folder / "tls_server.json"
     path.write_text(json.dumps(config, indent=2))
-    daemon = start("tls_server", plan.SRV_NS,
-                   [sys.executable, str(HERE / "tls_server.py"), str(path)], folder)
+    daemon = start(
+        "tls_server", plan.SRV_NS, [sys.executable, str(HERE / "tls_server.py"), str(path)], folder
+    )
     wait_for_file(Path(config["ready_file"]), daemon)
     return daemon
 
@@ -185,14 +210,19 @@ def wait_for_file(path: Path, daemon: Daemon, seconds: float = 10.0) -> None:
 # ---------------------------------------------------------------- readiness
 
 
-def wait_until_reachable(tcp: Sequence[tuple[str, int]], dns: Sequence[tuple[str, str]],
-                         daemons: Sequence[Daemon], seconds: float = 10.0) -> None:
+def wait_until_reachable(
+    tcp: Sequence[tuple[str, int]],
+    dns: Sequence[tuple[str, str]],
+    daemons: Sequence[Daemon],
+    seconds: float = 10.0,
+) -> None:
     """Polls, from inside ncw-client, until every port accepts and every resolver answers."""
     spec = json.dumps({"tcp": tcp, "dns": dns, "seconds": seconds})
     done = subprocess.run(
-        ["ip", "netns", "exec", plan.CLIENT_NS, sys.executable, str(HERE / "wait_ready.py"),
-         spec],
-        capture_output=True, text=True, timeout=seconds + 10,
+        ["ip", "netns", "exec", plan.CLIENT_NS, sys.executable, str(HERE / "wait_ready.py"), spec],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 10,
     )
     if done.returncode != 0:
         logs = "\n".join(f"--- {d.name} (alive={d.alive()})\n{d.log_tail()}" for d in daemons)

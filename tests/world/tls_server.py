@@ -6,6 +6,7 @@ Each listener is one of:
               site with "http": "close", closes without answering)
   legacy-tls  the same, but speaks TLS 1.0/1.1 only
   stall       accepts TCP and never says a word
+  http        plain HTTP: reads the request, answers 404 (the port-80 revocation hosts)
 CONFIG:
   {"ready_file": PATH, "max_seconds": N,
    "listeners": [{"address": A, "port": P, "kind": K}],
@@ -17,7 +18,9 @@ after max_seconds, so a lost test run never leaves it behind for long.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import functools
 import json
 import os
 import socket
@@ -25,6 +28,7 @@ import ssl
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 IO_TIMEOUT = 10.0
@@ -61,12 +65,13 @@ class Sites:
         ctx.load_cert_chain(site["chain"], site["key"])
         return ctx
 
-    def _choose(self, sock: ssl.SSLObject | ssl.SSLSocket, name: str | None,
-                _ctx: ssl.SSLContext) -> None:
+    def _choose(
+        self, sock: ssl.SSLObject | ssl.SSLSocket, name: str | None, _ctx: ssl.SSLContext
+    ) -> None:
         sock.context = self.contexts[self.names.get((name or "").lower(), self.default)]
 
 
-def read_request_head(conn: ssl.SSLSocket) -> bytes:
+def read_request_head(conn: socket.socket) -> bytes:
     data = b""
     while b"\r\n\r\n" not in data and len(data) < MAX_REQUEST_HEAD:
         chunk = conn.recv(4096)
@@ -76,7 +81,7 @@ def read_request_head(conn: ssl.SSLSocket) -> bytes:
     return data
 
 
-def answer_404(conn: ssl.SSLSocket) -> None:
+def answer_404(conn: socket.socket) -> None:
     body = b"Not Found\n"
     head = (
         "HTTP/1.1 404 Not Found\r\n"
@@ -106,10 +111,8 @@ def serve_tls(raw: socket.socket, peer: Any, sites: Sites) -> None:
             return
         answer_404(conn)
         log(f"{peer} {site} {first_line!r}: 404")
-        try:
+        with contextlib.suppress(OSError, ssl.SSLError):
             conn.unwrap()
-        except (OSError, ssl.SSLError):
-            pass
     except (OSError, ssl.SSLError) as exc:
         log(f"{peer} {site} error: {exc}")
     finally:
@@ -128,25 +131,40 @@ def serve_stall(raw: socket.socket, peer: Any) -> None:
         raw.close()
 
 
-def accept_loop(listener: socket.socket, kind: str, sites: Sites | None) -> None:
+def serve_http(raw: socket.socket, peer: Any) -> None:
+    raw.settimeout(IO_TIMEOUT)
+    try:
+        first_line = read_request_head(raw).split(b"\r\n", 1)[0].decode("latin-1")
+        answer_404(raw)
+        log(f"{peer} plain {first_line!r}: 404")
+    except OSError as exc:
+        log(f"{peer} plain error: {exc}")
+    finally:
+        raw.close()
+
+
+Handler = Callable[[socket.socket, Any], None]
+
+
+def accept_loop(listener: socket.socket, handler: Handler) -> None:
     while True:
         raw, peer = listener.accept()
-        if kind == "stall":
-            target, args = serve_stall, (raw, peer)
-        else:
-            target, args = serve_tls, (raw, peer, sites)
-        threading.Thread(target=target, args=args, daemon=True).start()
+        threading.Thread(target=handler, args=(raw, peer), daemon=True).start()
 
 
 def main(config_path: str) -> None:
     with open(config_path, encoding="utf-8") as f:
         config = json.load(f)
-    modern, legacy = Sites(config, legacy=False), Sites(config, legacy=True)
+    handlers: dict[str, Handler] = {
+        "tls": functools.partial(serve_tls, sites=Sites(config, legacy=False)),
+        "legacy-tls": functools.partial(serve_tls, sites=Sites(config, legacy=True)),
+        "stall": serve_stall,
+        "http": serve_http,
+    }
     for spec in config["listeners"]:
         listener = socket.create_server((spec["address"], spec["port"]), backlog=128)
-        sites = {"tls": modern, "legacy-tls": legacy, "stall": None}[spec["kind"]]
-        threading.Thread(target=accept_loop, args=(listener, spec["kind"], sites),
-                         daemon=True).start()
+        handler = handlers[spec["kind"]]
+        threading.Thread(target=accept_loop, args=(listener, handler), daemon=True).start()
         log(f"listening on {spec['address']}:{spec['port']} ({spec['kind']})")
     with open(config["ready_file"], "w", encoding="utf-8") as f:
         f.write(str(os.getpid()))

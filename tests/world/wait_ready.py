@@ -42,9 +42,11 @@ def main(spec_text: str) -> int:
     deadline = time.monotonic() + float(spec["seconds"])
     while pending and time.monotonic() < deadline:
         pending = [
-            item for item in pending
-            if not (tcp_accepts(item[1], item[2]) if item[0] == "tcp"
-                    else dns_answers(item[1], item[2]))
+            item
+            for item in pending
+            if not (
+                tcp_accepts(item[1], item[2]) if item[0] == "tcp" else dns_answers(item[1], item[2])
+            )
         ]
         if pending:
             time.sleep(0.1)
