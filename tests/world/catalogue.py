@@ -83,10 +83,10 @@ def write_scenarios(
         "endpoints": [
             {
                 "id": f"scenario-{s.label}",
-                "pattern": s.host,
-                "port": 443,
+                "pattern": s.pattern,
+                "port": s.port,
                 "purpose": f"test scenario: {s.why}",
-                "deployments": ["agent"],
+                "deployments": ["revocation" if s.port == 80 else "agent"],
                 "bypass_inspection": True,
                 "source": SOURCE,
             }

@@ -25,6 +25,7 @@ SITE_FORGED = "forged-microsoft"
 SITE_WRONG_NAME = "wrong-name"
 SITE_EXPIRED = "expired"
 SITE_SILENT_HTTP = "silent-http"
+SITE_SKEWED_CLOCK = "skewed-clock"
 
 
 @dataclass(frozen=True)
@@ -40,10 +41,16 @@ class Scenario:
     sni_blocked: bool = False
     proxy_view_only: bool = False  # only the proxy's resolver knows the name
     proxy_deny: bool = False  # tinyproxy's filter denies the name
+    port: int = 443  # 80: a certificate revocation host (plain HTTP)
+    wildcard: bool = False  # the endpoint is *.<host>, and every name under <host> resolves
 
     @property
     def host(self) -> str:
         return f"{self.label}.{ZONE}"
+
+    @property
+    def pattern(self) -> str:
+        return f"*.{self.host}" if self.wildcard else self.host
 
 
 # The scenarios of the main scenario catalogue, probed together in one direct run.
@@ -194,13 +201,45 @@ PROXY_FAILING = (
 )
 THROUGH_PROXY = PROXY_PASSING + PROXY_FAILING
 
+# A required wildcard domain where every name resolves: netcheck's canary must notice.
+CANARY = (
+    Scenario(
+        "answers-all",
+        "CANARY_ANSWERED",
+        "a zone that answers every name",
+        plan.HEALTHY,
+        wildcard=True,
+    ),
+)
+
+# Port-80 revocation hosts: unreachable ones are warnings, not failures.
+REVOCATION = (
+    Scenario("crl-ok", None, "plain HTTP answers", plan.HEALTHY, port=80),
+    Scenario(
+        "crl-reset", "REVOCATION_UNREACHABLE", "the fw resets port 80", plan.TCP_RESET, port=80
+    ),
+)
+
+# Servers whose Date header is two hours ahead: this host's clock looks wrong.
+SKEWED_CLOCK = tuple(
+    Scenario(
+        f"skewed-clock-{n}",
+        "CLOCK_SKEW",
+        "HTTP Date two hours ahead",
+        plan.HEALTHY,
+        SITE_SKEWED_CLOCK,
+    )
+    for n in (1, 2)
+)
+SKEW_SECONDS = 7200
+
 # Every target of the blackhole catalogue is dropped by the fw.
 BLACKHOLE = tuple(
     Scenario(f"blackhole-{n}", "TCP_TIMEOUT", "the fw drops the SYN", plan.TCP_DROP)
     for n in range(1, 9)
 )
 
-ALL = DIRECT + THROUGH_PROXY[1:] + BLACKHOLE
+ALL = DIRECT + THROUGH_PROXY[1:] + CANARY + REVOCATION + SKEWED_CLOCK + BLACKHOLE
 
 
 def by_label(label: str) -> Scenario:

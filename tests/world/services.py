@@ -88,7 +88,9 @@ def dnsmasq_config(
     for s in scenarios:
         if s.proxy_view_only and not proxy_view:
             continue
-        if s.address:
+        if s.address and s.wildcard:
+            lines.append(f"address=/{s.host}/{s.address}")
+        elif s.address:
             lines.append(f"host-record={s.host},{s.address}")
         if s.txt_only:
             lines.append(f'txt-record={s.host},"v=spf1 -all"')
@@ -170,7 +172,7 @@ def start_tinyproxy(scenarios: Sequence[Scenario], folder: Path) -> Daemon:
 
 
 def tls_server_config(
-    sites: dict[str, dict[str, str]], names: dict[str, str], default_site: str, ready_file: Path
+    sites: dict[str, dict[str, Any]], names: dict[str, str], default_site: str, ready_file: Path
 ) -> dict[str, Any]:
     listeners = [{"address": a, "port": 443, "kind": "tls"} for a in plan.TLS_ADDRESSES]
     listeners.append({"address": plan.LEGACY_TLS, "port": 443, "kind": "legacy-tls"})

@@ -10,7 +10,8 @@ Each listener is one of:
 CONFIG:
   {"ready_file": PATH, "max_seconds": N,
    "listeners": [{"address": A, "port": P, "kind": K}],
-   "sites": {SITE: {"chain": PEM, "key": PEM, "http": "answer" | "close"}},
+   "sites": {SITE: {"chain": PEM, "key": PEM, "http": "answer" | "close",
+                    "date_offset": SECONDS added to the Date header}},
    "default_site": SITE, "names": {SNI_NAME: SITE}}
 The ready file receives the PID once every listener is bound. The server stops by itself
 after max_seconds, so a lost test run never leaves it behind for long.
@@ -47,6 +48,7 @@ class Sites:
         self.names: dict[str, str] = config["names"]
         self.default = config["default_site"]
         self.http = {name: site["http"] for name, site in config["sites"].items()}
+        self.date_offset = {name: site["date_offset"] for name, site in config["sites"].items()}
         self.contexts = {
             name: self._context(site, legacy) for name, site in config["sites"].items()
         }
@@ -81,11 +83,11 @@ def read_request_head(conn: socket.socket) -> bytes:
     return data
 
 
-def answer_404(conn: socket.socket) -> None:
+def answer_404(conn: socket.socket, date_offset: float = 0) -> None:
     body = b"Not Found\n"
     head = (
         "HTTP/1.1 404 Not Found\r\n"
-        f"Date: {email.utils.formatdate(usegmt=True)}\r\n"
+        f"Date: {email.utils.formatdate(time.time() + date_offset, usegmt=True)}\r\n"
         "Server: test-azure\r\n"
         "Content-Type: text/plain\r\n"
         f"Content-Length: {len(body)}\r\n"
@@ -109,7 +111,7 @@ def serve_tls(raw: socket.socket, peer: Any, sites: Sites) -> None:
         if sites.http.get(site) == "close":
             log(f"{peer} {site} {first_line!r}: closing without an answer")
             return
-        answer_404(conn)
+        answer_404(conn, sites.date_offset.get(site, 0))
         log(f"{peer} {site} {first_line!r}: 404")
         with contextlib.suppress(OSError, ssl.SSLError):
             conn.unwrap()

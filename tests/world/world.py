@@ -71,6 +71,7 @@ class Site:
     leaf: pki.Issued
     include_root: bool = False
     http: str = "answer"
+    date_offset: int = 0  # seconds added to the HTTP Date header
 
 
 def mint_sites(auth: pki.Authorities, extra_healthy_names: list[str]) -> dict[str, Site]:
@@ -107,6 +108,10 @@ def mint_sites(auth: pki.Authorities, extra_healthy_names: list[str]) -> dict[st
                 not_after=pki.NOW - 30 * pki.DAY,
             )
         ),
+        scenarios.SITE_SKEWED_CLOCK: Site(
+            auth.azure_rsa.issue_leaf(hosts(scenarios.SITE_SKEWED_CLOCK)),
+            date_offset=scenarios.SKEW_SECONDS,
+        ),
         scenarios.SITE_SILENT_HTTP: Site(
             auth.azure_rsa.issue_leaf(hosts(scenarios.SITE_SILENT_HTTP)), http="close"
         ),
@@ -130,7 +135,12 @@ def start_tls_server(
     site_config = {}
     for label, site in mint_sites(auth, https_names).items():
         chain, key = pki.write_served_chain(pem_dir, label, site.leaf, site.include_root)
-        site_config[label] = {"chain": str(chain), "key": str(key), "http": site.http}
+        site_config[label] = {
+            "chain": str(chain),
+            "key": str(key),
+            "http": site.http,
+            "date_offset": site.date_offset,
+        }
     names = {s.host: s.site for s in scenarios.ALL if s.site}
     config = services.tls_server_config(
         site_config, names, scenarios.SITE_MICROSOFT_RSA, folder / "tls_server.ready"
