@@ -11,6 +11,9 @@ from netcheck.report.json_format import summary
 from netcheck.report.steps import summary_line
 
 _WIDTH = 100
+_RESULT_WIDTH = 24
+# tabulate pads the STATUS column to 8 and puts two spaces between columns.
+_TARGET_WIDTH = _WIDTH - 8 - _RESULT_WIDTH - 2 * 2
 
 
 def render(report: Report) -> str:
@@ -21,7 +24,11 @@ def render(report: Report) -> str:
         codes = ", ".join(dict.fromkeys(f.code for f in result.findings))
         # A passing target shows how it got through; any other shows what stopped it.
         rows.append(
-            [result.status.value.upper(), _clip(name, 66), _clip(codes or summary_line(result), 24)]
+            [
+                result.status.value.upper(),
+                _clip(name, _TARGET_WIDTH),
+                _clip(codes or summary_line(result), _RESULT_WIDTH),
+            ]
         )
     lines = [tabulate(rows, headers=["STATUS", "TARGET", "RESULT"], tablefmt="simple")]
     problems = [(f"{r.target.host}:{r.target.port}", f) for r in report.results for f in r.findings]
@@ -45,14 +52,27 @@ def render(report: Report) -> str:
     skipped = [r for r in report.results if r.target.skip_reason]
     if skipped:
         lines.append("")
-        lines.extend(f"[SKIP] {r.target.host}: {r.target.skip_reason}" for r in skipped)
+        for r in skipped:
+            lines.extend(
+                textwrap.wrap(
+                    f"[SKIP] {r.target.host}: {r.target.skip_reason}",
+                    _WIDTH,
+                    subsequent_indent="       ",
+                    break_on_hyphens=False,
+                )
+            )
     s = summary(report)
     counts = ", ".join(f"{n} {k}" for k, n in s["counts"].items() if n)
     lines.append("")
-    lines.append(
-        f"{s['status'].upper()}: {s['targets']} targets ({counts}) in "
-        f"{s['duration_ms'] / 1000:.1f} s"
-        + (f" via proxy {report.options['proxy']}" if report.options.get("proxy") else "")
+    lines.extend(
+        textwrap.wrap(
+            f"{s['status'].upper()}: {s['targets']} targets ({counts}) in "
+            f"{s['duration_ms'] / 1000:.1f} s"
+            + (f" via proxy {report.options['proxy']}" if report.options.get("proxy") else ""),
+            _WIDTH,
+            subsequent_indent="  ",
+            break_on_hyphens=False,
+        )
     )
     return "\n".join(lines) + "\n"
 
