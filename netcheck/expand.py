@@ -30,7 +30,9 @@ def find_region(catalogue: Catalogue, query: str) -> Region:
     """The region whose ARM name, display name or location code is `query` (any case)."""
     wanted = _fold(query)
     for region in catalogue.regions:
-        if wanted in {_fold(region.name), _fold(region.display_name), _fold(region.code or "")}:
+        known_as = {_fold(region.name), _fold(region.display_name), _fold(region.code or "")}
+        # A region without a code must not answer to an empty --region.
+        if wanted in known_as - {""}:
             return region
     names = sorted(r.name for r in catalogue.regions)
     spellings = {
