@@ -12,6 +12,7 @@ import dns.resolver
 from OpenSSL import SSL
 
 from netcheck import certs
+from netcheck.addresses import is_sinkhole
 from netcheck.models import (
     DnsObservation,
     HttpObservation,
@@ -97,7 +98,11 @@ def probe(run: _Run, target: Target) -> Observation:
         dns_obs, proxy_obs = dns_probe.resolve(target.host, run.resolver, run.dns_pool), None
         if dns_obs.outcome is not Outcome.OK:
             return replace(at, dns=dns_obs)
-        sock, tcp = connect(dns_obs.addresses, target.port, settings.timeout)
+        # A sinkhole answer leads nowhere (or to a local service): there is nothing to try.
+        reachable = tuple(a for a in dns_obs.addresses if not is_sinkhole(a))
+        if not reachable:
+            return replace(at, dns=dns_obs)
+        sock, tcp = connect(reachable, target.port, settings.timeout)
     if sock is None:
         return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp)
     tls: TlsObservation | None = None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import ipaddress
 from typing import Any
 
+from netcheck.addresses import is_private, is_sinkhole
 from netcheck.models import Finding, Observation, Outcome, Target
 from netcheck.rules.base import RuleContext, finding
 
@@ -54,7 +54,7 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
             )
         ]
     findings = []
-    sinkholed = [a for a in dns.addresses if _sinkhole(a)]
+    sinkholed = [a for a in dns.addresses if is_sinkhole(a)]
     if sinkholed:
         findings.append(
             finding(
@@ -65,7 +65,7 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
                 resolver=list(dns.resolver),
             )
         )
-    private = [a for a in dns.addresses if _private(a)]
+    private = [a for a in dns.addresses if is_private(a)]
     if private:
         link = next((c for c in dns.cnames if ".privatelink." in f".{c}"), None)
         via = f" via {link} (Azure Private Link)" if link else ""
@@ -79,25 +79,6 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
             )
         )
     return findings
-
-
-def _sinkhole(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    return ip.is_unspecified or ip.is_loopback
-
-
-def _private(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv4Address):
-        return any(
-            ip in net
-            for net in (
-                ipaddress.ip_network("10.0.0.0/8"),
-                ipaddress.ip_network("172.16.0.0/12"),
-                ipaddress.ip_network("192.168.0.0/16"),
-            )
-        )
-    return ip in ipaddress.ip_network("fc00::/7")
 
 
 def connection_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Finding]:
