@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 from netcheck.models import Report, Severity
 from netcheck.report.steps import STEPS, reached, step_of
+
+# Characters XML 1.0 forbids anywhere. ElementTree writes them as they are, so a proxy's
+# reason phrase with an escape sequence would make the whole file unreadable to CI.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def render(report: Report) -> str:
@@ -60,6 +65,5 @@ def render(report: Report) -> str:
     suite.set("errors", "0")
     suite.set("skipped", str(skipped))
     ET.indent(suite)
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suite, encoding="unicode") + "\n"
-    )
+    text = _NOT_XML.sub("\ufffd", ET.tostring(suite, encoding="unicode"))
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
