@@ -153,7 +153,7 @@ def _catalogue(raw: Any, path: str) -> Catalogue:
     top = _mapping(
         raw, "", {"schema", "date", "clouds", "regions", "endpoints", "certificate_authorities"}
     )
-    if top["schema"] != 1:
+    if top["schema"] != 1 or isinstance(top["schema"], bool):  # True == 1 in Python
         raise _Invalid("schema", f"unsupported value {top['schema']!r} (expected 1)")
     date = top["date"]
     if isinstance(date, dt.date):
