@@ -23,7 +23,8 @@ from netcheck.expand import (
     find_region,
     parse_guid,
 )
-from netcheck.models import Catalogue, Observation, Target, TrustStore
+from netcheck.firewall import Format as RulesFormat
+from netcheck.models import Catalogue, DnsObservation, Observation, Target, TrustStore
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,11 +54,10 @@ def selection_options(func: F) -> F:
         click.option(
             "--region",
             "-r",
-            required=True,
             envvar=_env("REGION"),
             show_envvar=True,
             help='Azure region: ARM name (westeurope), display name ("West Europe") or '
-            "location code (we); case-insensitive.",
+            "location code (we); case-insensitive. Required (check: or --all-regions).",
         ),
         click.option(
             "--workspace-id",
@@ -94,20 +94,31 @@ def selection_options(func: F) -> F:
 
 
 def _select(
-    region: str,
+    region: str | None,
     workspace_id: str | None,
     automation_account_id: str | None,
     update_management: bool,
     catalogue: str | None,
+    include_revocation: bool = False,
+    all_regions: bool = False,
 ) -> tuple[Catalogue, Selection]:
+    if all_regions and region is not None:
+        raise UsageError("give --region or --all-regions, not both")
+    if not all_regions and region is None:
+        raise UsageError(
+            "missing --region (e.g. --region westeurope; 'netcheck regions' lists them)"
+        )
     loaded = load_catalogue(catalogue)
+    if region is None and not loaded.regions:
+        raise UsageError(f"--all-regions: the catalogue {loaded.path} has no regions")
     workspace = parse_guid(workspace_id, "--workspace-id")
     account = parse_guid(automation_account_id, "--automation-account-id")
     selection = Selection(
-        region=find_region(loaded, region),
-        deployments=deployments_for(workspace, account, update_management),
+        region=find_region(loaded, region) if region is not None else loaded.regions[0],
+        deployments=deployments_for(workspace, account, update_management, include_revocation),
         workspace_id=workspace,
         account_id=account,
+        all_regions=all_regions,
     )
     return loaded, selection
 
@@ -170,6 +181,12 @@ Examples:
 @cli.command(epilog=_CHECK_EPILOG)
 @selection_options
 @click.option(
+    "--all-regions",
+    is_flag=True,
+    help="Instead of --region: every region of the catalogue at once, each host probed once "
+    "(e.g. one central proxy serving workers in many regions).",
+)
+@click.option(
     "--proxy",
     envvar=_env("PROXY"),
     show_envvar=True,
@@ -229,11 +246,12 @@ Examples:
     help="Write the report to FILE instead of stdout.",
 )
 def check(
-    region: str,
+    region: str | None,
     workspace_id: str | None,
     automation_account_id: str | None,
     update_management: bool,
     catalogue: str | None,
+    all_regions: bool,
     proxy: str | None,
     ca_bundle: str | None,
     dns_server: str | None,
@@ -256,7 +274,12 @@ def check(
     from netcheck.report import Format, render
 
     loaded, selection = _select(
-        region, workspace_id, automation_account_id, update_management, catalogue
+        region,
+        workspace_id,
+        automation_account_id,
+        update_management,
+        catalogue,
+        all_regions=all_regions,
     )
     proxy_settings = parse_proxy(proxy) if proxy is not None else None
     if dns_server is not None:
@@ -366,7 +389,8 @@ def _flat(value: Any) -> str:
 
 
 @cli.command(
-    epilog="\b\nExamples:\n  netcheck regions\n  netcheck regions --format csv > regions.csv"
+    epilog="\b\nExamples:\n  netcheck regions\n  netcheck regions --format csv > regions.csv\n\n"
+    + EXIT_HELP
 )
 @click.option(
     "--catalogue",
@@ -403,7 +427,7 @@ def regions(catalogue: str | None, fmt: str) -> None:
 
 @cli.command(
     epilog="\b\nExamples:\n  netcheck endpoints --region westeurope --workspace-id <GUID> "
-    "--update-management\n  netcheck endpoints -r usgovvirginia --format csv"
+    "--update-management\n  netcheck endpoints -r usgovvirginia --format csv\n\n" + EXIT_HELP
 )
 @selection_options
 @_table_format
@@ -447,6 +471,153 @@ def endpoints(
     click.echo(_listing(rows, fmt), nl=False)
 
 
+# ---------------------------------------------------------------- rules
+
+_RULES_EPILOG = (
+    """\b
+Examples:
+  # the destinations for both worker types in West Europe, one per line
+  netcheck rules --region westeurope --format list
+  # squid ACLs for an agent-based worker with Update Management
+  netcheck rules -r we --workspace-id <GUID> --update-management --format squid -o hrw.squid
+  # iptables rules from Microsoft's weekly service tag file
+  netcheck rules -r we --format iptables --service-tags ServiceTags_Public_20250106.json
+  # what to exempt from TLS inspection, in the terms of common products
+  netcheck rules -r eastus2 --automation-account-id <GUID> --format tls-bypass
+
+\b
+Every format is described in docs/rules.md.
+"""
+    + EXIT_HELP
+)
+
+
+@cli.command(epilog=_RULES_EPILOG)
+@selection_options
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice([f.value for f in RulesFormat]),
+    default=RulesFormat.LIST.value,
+    show_default=True,
+    help="Rule format: a list, a proxy or firewall configuration (see docs/rules.md).",
+)
+@click.option(
+    "--output",
+    "-o",
+    metavar="FILE",
+    help="Write the rules to FILE instead of stdout.",
+)
+@click.option(
+    "--pac-proxy",
+    metavar="HOST:PORT",
+    help="With --format pac: send the destinations through this proxy (default: DIRECT).",
+)
+@click.option(
+    "--service-tags",
+    multiple=True,
+    metavar="FILE",
+    help="Microsoft's ServiceTags_*.json (or the legacy datacenter IP XML), for the "
+    "address-based formats; repeatable.",
+)
+@click.option(
+    "--resolve",
+    is_flag=True,
+    help="Add today's DNS answers of the concrete hosts, for the address-based formats "
+    "(they change without notice).",
+)
+@click.option(
+    "--include-revocation",
+    is_flag=True,
+    help="Include the plain-HTTP (port 80) certificate download and revocation hosts.",
+)
+def rules(
+    region: str,
+    workspace_id: str | None,
+    automation_account_id: str | None,
+    update_management: bool,
+    catalogue: str | None,
+    fmt: str,
+    output: str | None,
+    pac_proxy: str | None,
+    service_tags: tuple[str, ...],
+    resolve: bool,
+    include_revocation: bool,
+) -> None:
+    """Write the allow list of the same targets `check` probes, in a network device's format.
+
+    Wildcards stay wildcards where the format can say so; what a format cannot express
+    (a wildcard in an IP rule, a host without a service tag in an NSG) is listed in its
+    header. Output is sorted and stable, so it diffs cleanly in a change request.
+    """
+    from netcheck.firewall import HEADERLESS, NEEDS_ADDRESSES, TAKES_ADDRESSES, render
+    from netcheck.firewall.addresses import attach
+    from netcheck.firewall.proxies import parse_pac_proxy
+    from netcheck.firewall.ruleset import build, commented, header_lines
+    from netcheck.firewall.servicetags import parse
+
+    chosen = RulesFormat(fmt)
+    if pac_proxy is not None and chosen is not RulesFormat.PAC:
+        raise UsageError(f"--pac-proxy applies only to --format pac, not --format {fmt}")
+    addressed = bool(service_tags) or resolve
+    if chosen in NEEDS_ADDRESSES and not addressed:
+        raise UsageError(
+            f"--format {fmt} matches addresses, not names: give --service-tags FILE "
+            "(Microsoft's weekly ServiceTags_*.json) and/or --resolve"
+        )
+    if addressed and chosen not in TAKES_ADDRESSES:
+        formats = ", ".join(sorted(f.value for f in TAKES_ADDRESSES))
+        raise UsageError(f"--service-tags and --resolve apply only to --format {formats}")
+    proxy_address = parse_pac_proxy(pac_proxy) if pac_proxy is not None else None
+    loaded, selection = _select(
+        region,
+        workspace_id,
+        automation_account_id,
+        update_management,
+        catalogue,
+        include_revocation,
+    )
+    tag_files = [parse(Path(p).name, _read_text(p, "--service-tags")) for p in service_tags]
+    ruleset = build(
+        loaded,
+        selection,
+        expand(loaded, selection),
+        __version__,
+        fmt,
+        proxy_address,
+        [f.name for f in tag_files],
+        resolve,
+    )
+    if addressed:
+        hosts = [e.host for e in ruleset.entries if not e.wildcard]
+        ruleset = attach(ruleset, tag_files, _resolve_hosts(hosts) if resolve else None)
+    if chosen in HEADERLESS:
+        click.echo(commented(header_lines(ruleset), "# "), err=True, nl=False)
+    _emit(render(ruleset, chosen), output)
+
+
+def _read_text(path: str, option: str) -> str:
+    try:
+        # utf-8-sig: Microsoft's downloads start with a byte-order mark
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise UsageError(f"cannot read {option} {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"cannot read {option} {path}: not UTF-8 text") from None
+
+
+def _resolve_hosts(hosts: list[str]) -> dict[str, DnsObservation]:
+    """Today's DNS answers for --resolve, from the probe layer's resolver."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from netcheck.probes.resolve import make_resolver, resolve
+
+    resolver = make_resolver(None, timeout=5.0)
+    # resolve() asks for AAAA in the pool while it asks for A itself; one host at a time
+    with ThreadPoolExecutor(1, thread_name_prefix="dns") as pool:
+        return {host: resolve(host, resolver, pool) for host in dict.fromkeys(hosts)}
+
+
 # ---------------------------------------------------------------- entry point
 
 
@@ -462,7 +633,11 @@ def main() -> None:
         click.echo("netcheck: interrupted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
-        exc.show()
+        # click's own usage errors, in the same one-line form as ours.
+        context = getattr(exc, "ctx", None)
+        where = context.command_path if context is not None else "netcheck"
+        message = " ".join(exc.format_message().split())
+        click.echo(f"netcheck: error: {message} (see '{where} --help')", err=True)
         sys.exit(Exit.USAGE)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)

@@ -21,28 +21,32 @@ def reached(observation: Observation, step: str) -> bool:
 
 
 def summary_line(result: TargetResult) -> str:
-    """e.g. 'dns 2 ms, tcp 1 ms, TLSv1.3, HTTP 404' or the step where it stopped."""
+    """How far the path went: e.g. 'TLSv1.3, HTTP 404' or 'via proxy, tcp timeout'."""
     obs = result.observation
     if obs is None:
         return f"skipped: {result.target.skip_reason}"
-    parts = []
-    if obs.dns is not None:
-        parts.append(
-            f"dns {obs.dns.outcome.value}"
-            if obs.dns.outcome is not Outcome.OK
-            else f"dns {obs.dns.addresses[0]}"
-        )
-    if obs.via_proxy is not None:
-        parts.append(
-            "proxy "
-            + (obs.proxy.outcome.value if obs.proxy else obs.tcp.outcome.value if obs.tcp else "-")
-        )
-    elif obs.tcp is not None:
-        parts.append(f"tcp {obs.tcp.outcome.value}")
-    if obs.tls is not None:
-        parts.append(obs.tls.version or f"tls {obs.tls.outcome.value}")
-    if obs.http is not None:
-        parts.append(
-            f"HTTP {obs.http.status}" if obs.http.status else f"http {obs.http.outcome.value}"
-        )
-    return ", ".join(parts)
+    parts = ["via proxy"] if obs.via_proxy is not None else []
+    steps = (
+        ("dns", obs.dns),
+        ("proxy", obs.proxy),
+        ("tcp", obs.tcp),
+        ("tls", obs.tls),
+        ("http", obs.http),
+    )
+    stopped = next(
+        (
+            (n, s.outcome)
+            for n, s in steps
+            if s is not None
+            and s.outcome is not Outcome.OK
+            and not (n == "dns" and obs.via_proxy is not None)
+        ),
+        None,
+    )
+    if obs.tls is not None and obs.tls.version:
+        parts.append(obs.tls.version)
+    if obs.http is not None and obs.http.status is not None:
+        parts.append(f"HTTP {obs.http.status}")
+    if stopped is not None:
+        parts.append(f"{stopped[0]} {stopped[1].value}")
+    return ", ".join(parts) or "dns ok"

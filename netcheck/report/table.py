@@ -35,18 +35,29 @@ def render(report: Report) -> str:
     problems += [("whole run", f) for f in report.findings]
     if problems:
         lines.append("")
+        shown: set[str] = set()
         for where, found in problems:
             lines.append(f"[{found.severity.value.upper()}] {found.code}  {where}")
             lines.extend(
-                textwrap.wrap(found.message, _WIDTH, initial_indent="  ", subsequent_indent="  ")
+                textwrap.wrap(
+                    found.message,
+                    _WIDTH,
+                    initial_indent="  ",
+                    subsequent_indent="  ",
+                    break_on_hyphens=False,
+                )
             )
             if found.severity is not Severity.INFO:
+                # One long exemption list per report is enough; repeats point back to it.
+                fix = "as above" if found.remediation in shown else found.remediation
+                shown.add(found.remediation)
                 lines.extend(
                     textwrap.wrap(
-                        "fix: " + found.remediation,
+                        "fix: " + fix,
                         _WIDTH,
                         initial_indent="  ",
                         subsequent_indent="       ",
+                        break_on_hyphens=False,
                     )
                 )
     skipped = [r for r in report.results if r.target.skip_reason]

@@ -33,7 +33,7 @@ def tls_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
         return [
             finding(
                 code,
-                f"{target.host}: {words} ({tls.error})",
+                f"{target.host}: {words}" + (f" ({tls.error})" if tls.error != words else ""),
                 error=tls.error,
                 via_proxy=obs.via_proxy,
             )
