@@ -1,0 +1,57 @@
+"""Allow-list renderers: one module per family, all pure (rule set in, text out)."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+from netcheck.firewall import azure, hostfw, lists, proxies
+from netcheck.firewall.ruleset import RuleSet
+
+
+class Format(str, enum.Enum):
+    LIST = "list"
+    CSV = "csv"
+    JSON = "json"
+    SQUID = "squid"
+    PAC = "pac"
+    NO_PROXY = "no-proxy"
+    AZURE_FIREWALL = "azure-firewall"
+    AZURE_FIREWALL_CLI = "azure-firewall-cli"
+    NSG = "nsg"
+    IPTABLES = "iptables"
+    IP6TABLES = "ip6tables"
+    NFTABLES = "nftables"
+    WINDOWS_FIREWALL = "windows-firewall"
+    TLS_BYPASS = "tls-bypass"
+
+
+RENDERERS: dict[Format, Callable[[RuleSet], str]] = {
+    Format.LIST: lists.render_list,
+    Format.CSV: lists.render_csv,
+    Format.JSON: lists.render_json,
+    Format.SQUID: proxies.render_squid,
+    Format.PAC: proxies.render_pac,
+    Format.NO_PROXY: proxies.render_no_proxy,
+    Format.AZURE_FIREWALL: azure.render_firewall_template,
+    Format.AZURE_FIREWALL_CLI: azure.render_firewall_cli,
+    Format.NSG: azure.render_nsg,
+    Format.IPTABLES: hostfw.render_iptables,
+    Format.IP6TABLES: hostfw.render_ip6tables,
+    Format.NFTABLES: hostfw.render_nftables,
+    Format.WINDOWS_FIREWALL: hostfw.render_windows_firewall,
+    Format.TLS_BYPASS: lists.render_tls_bypass,
+}
+
+# Formats that match addresses, not names: they need --service-tags or --resolve.
+NEEDS_ADDRESSES = frozenset(
+    {Format.IPTABLES, Format.IP6TABLES, Format.NFTABLES, Format.WINDOWS_FIREWALL}
+)
+# Formats that can carry addresses: those above, and json, which lists them per entry.
+TAKES_ADDRESSES = NEEDS_ADDRESSES | {Format.JSON}
+# Formats with no room for a comment: their header goes to stderr instead.
+HEADERLESS = frozenset({Format.CSV, Format.NO_PROXY})
+
+
+def render(ruleset: RuleSet, fmt: Format) -> str:
+    return RENDERERS[fmt](ruleset)
