@@ -129,7 +129,8 @@ def _network(value: object, where: str) -> IPNetwork:
     if not isinstance(value, str):
         raise UsageError(f"{where}: {value!r} is not an address prefix (e.g. 13.66.0.0/17)")
     try:
-        return ipaddress.ip_network(value.strip(), strict=False)
+        # strict: a prefix with host bits set means a damaged file, not a wider range to allow
+        return ipaddress.ip_network(value.strip())
     except ValueError:
         raise UsageError(
             f"{where}: {value!r} is not an address prefix (e.g. 13.66.0.0/17)"

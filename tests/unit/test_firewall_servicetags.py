@@ -82,6 +82,10 @@ def test_merge_collapses_and_keeps_families_apart() -> None:
             '{"values": [{"name": "T", "properties": {"addressPrefixes": ["300.1.2.0/24"]}}]}',
             "'300.1.2.0/24' is not an address prefix",
         ),
+        (
+            '{"values": [{"name": "T", "properties": {"addressPrefixes": ["2001:db8:50::/40"]}}]}',
+            "'2001:db8:50::/40' is not an address prefix",
+        ),
         ("<AzurePublicIpAddresses/>", "no <Region>"),
         ("<unclosed>", "not well-formed XML"),
         ('<!DOCTYPE x [<!ENTITY a "b">]><x/>', "DOCTYPE is not accepted"),
