@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from netcheck.expand import Selection, deployments_for, expand, find_region, probe_targets
 from netcheck.models import (
     Catalogue,
     Deployment,
@@ -25,6 +26,7 @@ from netcheck.models import (
     TargetResult,
     TcpObservation,
     TlsObservation,
+    overall_status,
 )
 from netcheck.rules import context_for, evaluate
 from netcheck.rules.base import RuleContext
@@ -476,3 +478,29 @@ def test_revocation_host_that_answers_passes() -> None:
         plain, host="crl3.digicert.com", port=80, deployments=frozenset({Deployment.REVOCATION})
     )
     assert result.status is Status.PASS
+
+
+# ---------------------------------------------------------------- doubt must not hide a block
+
+
+def test_a_blocked_automation_domain_fails_in_germany_west_central(catalogue: Catalogue) -> None:
+    """The doubt about Germany West Central is the published .de domain; the catalogue probes
+    the .net names as "the likely real domain". When a firewall blocks every Automation host
+    of an extension-based worker there, .de and .net alike, the worker cannot work: the run
+    must fail, not end in warnings (exit 0)."""
+    account = "4f3e2d1c-0b9a-8765-4321-0fedcba98765"
+    selection = Selection(
+        region=find_region(catalogue, "germanywestcentral"),
+        deployments=deployments_for(None, account, False),
+        account_id=account,
+    )
+    automation = [
+        t
+        for t in probe_targets(expand(catalogue, selection))
+        if t.skip_reason is None and ".azure-automation." in t.host
+    ]
+    assert {t.host.rsplit(".", 1)[1] for t in automation} == {"de", "net"}
+    blocked = stopped_at_dns(Outcome.NXDOMAIN)
+    ctx = context_for(catalogue)
+    statuses = [evaluate(t, blocked, ctx).status for t in automation]
+    assert overall_status(statuses) is Status.FAIL
