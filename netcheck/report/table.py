@@ -11,7 +11,7 @@ from netcheck.report.json_format import summary
 from netcheck.report.steps import summary_line
 
 _WIDTH = 100
-_RESULT_WIDTH = 22  # the longest code, TLS_HOSTNAME_MISMATCH, fits
+_RESULT_WIDTH = 22  # holds every per-target code of check (REVOCATION_UNREACHABLE is 22)
 # tabulate pads the STATUS column to 8 and puts two spaces between columns.
 _TARGET_WIDTH = _WIDTH - 8 - _RESULT_WIDTH - 2 * 2
 
