@@ -15,6 +15,12 @@ _HRW_TROUBLESHOOT = (
     "https://learn.microsoft.com/azure/automation/troubleshoot/hybrid-runbook-worker"
 )
 _TLS_DOC = "https://learn.microsoft.com/azure/automation/automation-managing-data"
+_EXTENSION_INSTALL = (
+    "https://learn.microsoft.com/azure/automation/extension-based-hybrid-runbook-worker-install"
+)
+_EXTENSION_TROUBLESHOOT = "https://learn.microsoft.com/azure/automation/troubleshoot/extension-based-hybrid-runbook-worker"
+_MIGRATE_DOC = "https://learn.microsoft.com/azure/automation/migrate-existing-agent-based-hybrid-worker-to-extension-based-workers"
+_LINUX_AGENT_DOC = "https://learn.microsoft.com/azure/azure-monitor/agents/agent-linux-troubleshoot"
 
 
 @dataclass(frozen=True)
@@ -270,6 +276,179 @@ CODES: dict[str, Code] = {
             "Exempt the intercepted names (evidence.intercepted) from TLS inspection, as the "
             "others already are.",
             (_HRW_TROUBLESHOOT,),
+        ),
+        # ------------------------------------------------ netcheck diagnose: the host
+        Code(
+            "HOST_OS_UNSUPPORTED",
+            Severity.WARN,
+            "The operating system is not on the worker's supported list",
+            "Microsoft lists the distributions and versions each worker type supports. The "
+            "worker may install and run elsewhere, but failures there are not investigated by "
+            "support, and an old release often lacks the TLS library or Python the worker needs.",
+            "Move the worker to a listed release (extension-based workers: Debian, Ubuntu LTS, "
+            "SLES 15, RHEL and Oracle Linux 7 or 8, or a supported Windows Server).",
+            (_EXTENSION_INSTALL,),
+        ),
+        Code(
+            "HOST_CPU_LOW",
+            Severity.WARN,
+            "Fewer CPU cores than the worker's minimum of two",
+            "Both worker types are documented to need two cores. On one core, runbook jobs and the "
+            "agent compete, so jobs start late, time out or are suspended, which looks like a "
+            "connectivity problem from Azure's side.",
+            "Give the machine at least two cores (resize the VM).",
+            (_EXTENSION_INSTALL,),
+        ),
+        Code(
+            "HOST_MEMORY_LOW",
+            Severity.WARN,
+            "Less memory than the worker's minimum of 4 GB",
+            "Both worker types are documented to need 4 GB of RAM. With less, the job sandboxes "
+            "(PowerShell, Python) are killed or swapped and jobs fail or hang.",
+            "Give the machine at least 4 GB of memory.",
+            (_EXTENSION_INSTALL,),
+        ),
+        Code(
+            "HOST_DISK_LOW",
+            Severity.WARN,
+            "Little free disk space where the worker writes",
+            "Microsoft documents no minimum disk size, but the worker writes its state, job "
+            "sandboxes, downloaded modules and logs locally; a full disk breaks jobs and "
+            "registration in ways that rarely mention the disk. netcheck warns below 1 GiB.",
+            "Free space on the file system that holds /var (Linux) or the system drive (Windows).",
+            (_HRW_TROUBLESHOOT,),
+        ),
+        Code(
+            "HOST_TLS_UNSUPPORTED",
+            Severity.FAIL,
+            "The local TLS library cannot speak TLS 1.2",
+            "Azure Automation accepts only TLS 1.2 or newer. A host whose TLS library stops at "
+            "TLS 1.0 or 1.1 cannot connect to any endpoint, whatever the network allows.",
+            "Update OpenSSL (Linux) or enable TLS 1.2 in SCHANNEL (older Windows), then restart "
+            "the worker.",
+            (_TLS_DOC,),
+        ),
+        # ------------------------------------------------ netcheck diagnose: the worker
+        Code(
+            "AGENT_NOT_INSTALLED",
+            Severity.WARN,
+            "No Hybrid Runbook Worker was found",
+            "netcheck found neither the Log Analytics agent with its worker nor the Hybrid Worker "
+            "extension, so it could not learn the workspace, account, region or proxy, and judged "
+            "the host only. Either the worker is not installed, or it lives elsewhere (a "
+            "different --root, an unusual install path).",
+            "Install the worker (the extension-based one), or point --root at the disk that holds "
+            "it; run 'netcheck check' with --region and the IDs to test the network alone.",
+            (_EXTENSION_INSTALL,),
+        ),
+        Code(
+            "AGENT_SERVICE_STOPPED",
+            Severity.FAIL,
+            "The worker's service is not running",
+            "A worker whose service or process is down polls for no jobs and sends no heartbeat, "
+            "so Azure shows it as disconnected however healthy the network is. A crash loop also "
+            "shows here: the service stops again shortly after each start.",
+            "Start the service (the finding names the command) and read the worker's log to learn "
+            "why it stopped.",
+            (_HRW_TROUBLESHOOT, _EXTENSION_TROUBLESHOOT),
+        ),
+        Code(
+            "AGENT_WORKER_NOT_REGISTERED",
+            Severity.WARN,
+            "The agent or extension is installed, but no worker registration was found",
+            "The Log Analytics agent without a worker.conf, or the extension without an "
+            "Automation account URL, is not a Hybrid Runbook Worker yet: registration never "
+            "happened or failed, often for the network reasons the other findings describe.",
+            "Register the worker again (for the extension: reinstall it with the account's "
+            "AutomationHybridServiceUrl) after fixing any network finding.",
+            (_EXTENSION_INSTALL,),
+        ),
+        Code(
+            "AGENT_SETTINGS_UNREADABLE",
+            Severity.INFO,
+            "Part of the worker's configuration could not be read",
+            "A file exists but is unreadable or malformed, or the extension's protected settings "
+            "are encrypted for the VM's certificate. What they would say (often the proxy) is "
+            "unknown, so the diagnosis may miss it.",
+            "Run netcheck as root, or give the missing fact yourself (for example --proxy).",
+            (_EXTENSION_TROUBLESHOOT,),
+        ),
+        Code(
+            "AGENT_BASED_RETIRED",
+            Severity.WARN,
+            "The agent-based worker is retired",
+            "The agent-based user Hybrid Runbook Worker was retired on 31 August 2024 and the Log "
+            "Analytics agent it runs on is unsupported since then. It may keep working, but "
+            "nothing is fixed for it any more, and new agent-based workers are refused.",
+            "Migrate to the extension-based worker.",
+            (_MIGRATE_DOC,),
+        ),
+        Code(
+            "AGENT_REGION_UNKNOWN",
+            Severity.WARN,
+            "The worker's region could not be found, so nothing was probed",
+            "netcheck learns the region from the worker's own service URLs (the JRDS or "
+            "registration URL). Without one, it cannot tell which regional endpoints the worker "
+            "uses.",
+            "Give the region with --region (and, for a region newer than this release, "
+            "--catalogue).",
+            (_DNS_DOC,),
+        ),
+        Code(
+            "AGENT_PROXY_UNUSABLE",
+            Severity.WARN,
+            "The worker's proxy setting cannot be used",
+            "The proxy the worker is configured with is malformed, or uses a scheme netcheck "
+            "cannot tunnel through (https://). The worker fails the same way if the setting is "
+            "malformed; netcheck probes directly instead, which may not be the worker's path.",
+            "Correct the setting (syntax: http://[user:password@]host:port), or pass the proxy "
+            "with --proxy to probe through it.",
+            (_LINUX_AGENT_DOC, _NETWORK_DOC),
+        ),
+        # ------------------------------------------------ netcheck diagnose: the worker's logs
+        Code(
+            "LOG_TLS_INTERCEPTION",
+            Severity.WARN,
+            "The worker's log reports a certificate not issued for Microsoft (event 4502)",
+            "The agent checks that Azure's certificate comes from a CA Microsoft uses; when it "
+            "does not, it logs that the certificate was not issued by a certificate authority "
+            "used for Microsoft services (event 4502 on Windows). A TLS-inspecting proxy or "
+            "firewall is the cause. A log line may be old: the probes tell whether it still "
+            "happens.",
+            "Exclude the Azure Automation and Log Analytics domains from TLS inspection on the "
+            "proxy or firewall on the worker's path.",
+            (_HRW_TROUBLESHOOT, _CA_DOC),
+        ),
+        Code(
+            "LOG_CERT_VERIFY_FAILED",
+            Severity.WARN,
+            "The worker's log reports failed certificate verification",
+            "The worker could not validate a server certificate: an inspecting middlebox, an out "
+            "of date trust store or a wrong clock.",
+            "Compare with the TLS findings of the probes; update the host's root certificates and "
+            "check its clock if the probes see Microsoft's own chain.",
+            (_CA_DOC,),
+        ),
+        Code(
+            "LOG_AUTH_REJECTED",
+            Severity.WARN,
+            "The worker's log reports 401 or 403 answers",
+            "Azure refused the worker's credentials: a registration key or certificate that is no "
+            "longer valid, a worker removed from its group, or a machine cloned from a registered "
+            "one. A proxy can also answer 403 on Azure's behalf.",
+            "Remove and register the worker again; if the answer came from a proxy, allow the "
+            "endpoint there.",
+            (_HRW_TROUBLESHOOT,),
+        ),
+        Code(
+            "LOG_PROXY_ERROR",
+            Severity.WARN,
+            "The worker's log reports proxy errors",
+            "The worker could not get through its proxy: the proxy wanted credentials (407), "
+            "could not be resolved or reached, or refused the tunnel.",
+            "Check the proxy setting the diagnosis names, and the proxy's credentials and allow "
+            "list.",
+            (_NETWORK_DOC,),
         ),
     )
 }

@@ -1,0 +1,185 @@
+"""The ordered diagnosis: host verdicts, agent findings, log matches and probe results merged
+into causes, the most likely first, each with its evidence and fix (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from netcheck.diagnose.agent import Discovery
+from netcheck.diagnose.host import HostFacts
+from netcheck.diagnose.logs import LogScan
+from netcheck.diagnose.proxy import ProxyChoice
+from netcheck.diagnose.scope import Scope
+from netcheck.models import Finding, Report, Severity, Status, overall_status, status_of
+from netcheck.rules.codes import CODES
+
+# How likely each code is to be *the* reason a worker fails, most likely first; severity is
+# compared before this order. Things that stop everything (a stopped service, an unusable
+# proxy, interception) come before things that stop one endpoint.
+PRIORITY: tuple[str, ...] = (
+    "AGENT_SERVICE_STOPPED",
+    "HOST_TLS_UNSUPPORTED",
+    "PROXY_UNREACHABLE",
+    "PROXY_AUTH_REQUIRED",
+    "TLS_INTERCEPTED",
+    "LOG_TLS_INTERCEPTION",
+    "DNS_SINKHOLE",
+    "DNS_NXDOMAIN",
+    "DNS_TIMEOUT",
+    "DNS_SERVFAIL",
+    "DNS_NO_ANSWER",
+    "TCP_TIMEOUT",
+    "TCP_REFUSED",
+    "TCP_UNREACHABLE",
+    "PROXY_DENIED",
+    "TLS_RESET",
+    "TLS_TIMEOUT",
+    "TLS_PROTOCOL",
+    "TLS_UNTRUSTED",
+    "TLS_EXPIRED",
+    "CLOCK_SKEW",
+    "TLS_HOSTNAME_MISMATCH",
+    "HTTP_ERROR",
+    "LOG_PROXY_ERROR",
+    "LOG_CERT_VERIFY_FAILED",
+    "LOG_AUTH_REJECTED",
+    "AGENT_NOT_INSTALLED",
+    "AGENT_WORKER_NOT_REGISTERED",
+    "AGENT_PROXY_UNUSABLE",
+    "AGENT_REGION_UNKNOWN",
+    "CANARY_ANSWERED",
+    "HOST_MEMORY_LOW",
+    "HOST_CPU_LOW",
+    "HOST_OS_UNSUPPORTED",
+    "HOST_DISK_LOW",
+    "AGENT_BASED_RETIRED",
+    "REVOCATION_UNREACHABLE",
+    "AGENT_SETTINGS_UNREADABLE",
+    "TLS_INTERCEPTION_PARTIAL",
+    "DNS_PRIVATE",
+)
+# A log signature that says the same as a probe finding becomes evidence for it.
+_CORROBORATES = {
+    "LOG_TLS_INTERCEPTION": ("TLS_INTERCEPTED",),
+    "LOG_CERT_VERIFY_FAILED": ("TLS_INTERCEPTED", "TLS_UNTRUSTED", "TLS_EXPIRED"),
+    "LOG_PROXY_ERROR": ("PROXY_AUTH_REQUIRED", "PROXY_UNREACHABLE", "PROXY_DENIED"),
+}
+_PATH_PREFIXES = ("DNS_", "TCP_", "PROXY_", "TLS_", "HTTP_")
+_SEVERITY_ORDER = {Severity.FAIL: 0, Severity.WARN: 1, Severity.INFO: 2}
+_EVIDENCE_LINES = 6
+
+
+@dataclass(frozen=True)
+class Cause:
+    code: str
+    severity: Severity
+    title: str
+    summary: str
+    evidence: tuple[str, ...]
+    fix: str
+    docs: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Diagnosis:
+    """Everything `netcheck diagnose` found: the check-shaped report plus what it read."""
+
+    report: Report
+    root: str
+    host: HostFacts
+    host_findings: tuple[Finding, ...]
+    discovery: Discovery
+    scope: Scope
+    proxy: ProxyChoice
+    logs: LogScan
+    agent_findings: tuple[Finding, ...]  # discovery, proxy and region verdicts
+    log_findings: tuple[Finding, ...]
+    causes: tuple[Cause, ...]
+
+    @property
+    def status(self) -> Status:
+        return overall_status([self.report.status, status_of(tuple(self.every_finding()))])
+
+    def every_finding(self) -> Iterable[Finding]:
+        yield from self.host_findings
+        yield from self.agent_findings
+        yield from self.log_findings
+
+
+@dataclass(frozen=True)
+class _Item:
+    finding: Finding
+    where: str | None  # "host:port" for a probe finding
+
+
+def rank(
+    report: Report,
+    others: Sequence[Finding],
+    logs: Sequence[Finding],
+    proxy: ProxyChoice,
+) -> tuple[Cause, ...]:
+    """One cause per code, ordered by severity, then PRIORITY, then how many endpoints."""
+    groups: dict[str, list[_Item]] = {}
+    for result in report.results:
+        for found in result.findings:
+            where = f"{result.target.host}:{result.target.port}"
+            groups.setdefault(found.code, []).append(_Item(found, where))
+    for found in (*report.findings, *others):
+        groups.setdefault(found.code, []).append(_Item(found, None))
+    log_items: dict[str, list[_Item]] = {}
+    for found in logs:
+        agreeing = next((c for c in _CORROBORATES.get(found.code, ()) if c in groups), None)
+        log_items.setdefault(agreeing or found.code, []).append(_Item(found, None))
+        if agreeing is None:
+            groups.setdefault(found.code, [])
+    causes = [_cause(code, items, log_items.get(code, []), proxy) for code, items in groups.items()]
+    causes.sort(
+        key=lambda c: (
+            _SEVERITY_ORDER[c.severity],
+            PRIORITY.index(c.code) if c.code in PRIORITY else len(PRIORITY),
+            -len(groups[c.code]),
+        )
+    )
+    return tuple(causes)
+
+
+def _cause(code: str, items: list[_Item], log_items: list[_Item], proxy: ProxyChoice) -> Cause:
+    entry = CODES[code]
+    every = [i.finding for i in items + log_items]
+    severity = min((f.severity for f in every), key=_SEVERITY_ORDER.__getitem__)
+    targets = [i.where for i in items if i.where is not None]
+    if len(targets) > 1:
+        shown = ", ".join(targets[:3]) + (
+            f" and {len(targets) - 3} more" if len(targets) > 3 else ""
+        )
+        summary = f"{entry.title}: {len(targets)} endpoints ({shown})."
+        listed = items
+    else:
+        first = (items or log_items)[0].finding
+        summary = first.message.rstrip(".") + "."
+        listed = items[1:]  # the first is the summary already
+    via = proxy.used if proxy.used is not None and proxy.used.settings is not None else None
+    if via is not None and code.startswith(_PATH_PREFIXES):
+        summary += (
+            f" The traffic went through the proxy {via.shown}, set in {via.location} "
+            f"({via.source})."
+        )
+    if items and log_items:
+        summary += " The worker's own log agrees."
+    evidence = [f"{i.where}: {i.finding.message}" if i.where else i.finding.message for i in listed]
+    if len(evidence) > _EVIDENCE_LINES:
+        evidence = [*evidence[:_EVIDENCE_LINES], f"... and {len(evidence) - _EVIDENCE_LINES} more"]
+    for item in log_items:
+        evidence += [
+            f"log {line['file']}{' at ' + line['time'] if line['time'] else ''}: {line['text']}"
+            for line in item.finding.evidence.get("lines", [])
+        ]
+    fixes = {i.finding.remediation for i in items} or {entry.fix}
+    fix = fixes.pop() if len(fixes) == 1 else entry.fix
+    if via is not None and code == "TLS_INTERCEPTED":
+        fix += (
+            f" The worker's traffic goes through {via.shown} ({via.location}): if that proxy "
+            "inspects TLS, the exemption belongs there."
+        )
+    return Cause(code, severity, entry.title, summary, tuple(evidence), fix, entry.docs)
