@@ -225,12 +225,17 @@ def _region(raw: Any, path: str, clouds: dict[str, Cloud]) -> Region:
             "doubtful",
             "source",
         },
+        frozenset({"doubtful_values"}),
     )
     cloud = _str(body["cloud"], f"{path}.cloud")
     if cloud not in clouds:
         raise _Invalid(
             f"{path}.cloud", f"unknown cloud {cloud!r} (known: {', '.join(sorted(clouds))})"
         )
+    doubtful = _str(body["doubtful"], f"{path}.doubtful", nullable=True)
+    doubtful_values = _str_list(body.get("doubtful_values", []), f"{path}.doubtful_values")
+    if doubtful_values and doubtful is None:
+        raise _Invalid(f"{path}.doubtful_values", "needs a doubtful text saying why")
     return Region(
         name=_str(body["name"], f"{path}.name"),
         display_name=_str(body["display_name"], f"{path}.display_name"),
@@ -242,8 +247,9 @@ def _region(raw: Any, path: str, clouds: dict[str, Cloud]) -> Region:
             body["legacy_agentservice"], f"{path}.legacy_agentservice", nullable=True
         ),
         original_2018=_bool(body["original_2018"], f"{path}.original_2018"),
-        doubtful=_str(body["doubtful"], f"{path}.doubtful", nullable=True),
+        doubtful=doubtful,
         source=_str(body["source"], f"{path}.source"),
+        doubtful_values=doubtful_values,
     )
 
 

@@ -18,12 +18,14 @@ _NEEDS_OPTION = {"workspace_id": "--workspace-id", "account_id": "--automation-a
 
 @dataclass(frozen=True)
 class Selection:
-    """What the user asked for: one region, optional IDs, and the deployments to cover."""
+    """What the user asked for: one region (or all), optional IDs, and the deployments."""
 
     region: Region
     deployments: frozenset[Deployment]
     workspace_id: str | None = None
     account_id: str | None = None
+    # --all-regions: every region of the catalogue, `region` being merely the first of them.
+    all_regions: bool = False
 
 
 def find_region(catalogue: Catalogue, query: str) -> Region:
@@ -95,16 +97,21 @@ def expand(catalogue: Catalogue, selection: Selection) -> list[Target]:
     """Every target of the selection: concrete hosts, skipped ones, and wildcards.
 
     Wildcards carry `covered_by` when a concrete host of the same run falls under them; an
-    uncovered wildcard is a skipped target, because nothing under it can be probed.
+    uncovered wildcard is a skipped target, because nothing under it can be probed. A host
+    that several regions need (a global one) is one target.
     """
-    region = selection.region
     raw: list[Target] = []
-    for endpoint in catalogue.endpoints:
-        if region.cloud not in endpoint.clouds or not endpoint.deployments & selection.deployments:
-            continue
-        raw.extend(_targets_of(endpoint, catalogue, selection))
+    for region in selected_regions(catalogue, selection):
+        for endpoint in catalogue.endpoints:
+            if region.cloud in endpoint.clouds and endpoint.deployments & selection.deployments:
+                raw.extend(_targets_of(endpoint, catalogue, selection, region))
     merged = _merge(raw)
-    concrete = [t.host for t in merged if t.skip_reason is None and not t.host.startswith("*.")]
+    # A doubtful record may not exist at all, so it cannot vouch for a wildcard.
+    concrete = [
+        t.host
+        for t in merged
+        if t.skip_reason is None and not t.host.startswith("*.") and t.doubtful is None
+    ]
     result = []
     for target in merged:
         if target.host.startswith("*.") and target.skip_reason is None:
@@ -118,6 +125,11 @@ def expand(catalogue: Catalogue, selection: Selection) -> list[Target]:
                 )
         result.append(target)
     return sorted(result, key=_order)
+
+
+def selected_regions(catalogue: Catalogue, selection: Selection) -> tuple[Region, ...]:
+    """The regions a selection covers: its one region, or every region with --all-regions."""
+    return catalogue.regions if selection.all_regions else (selection.region,)
 
 
 def probe_targets(targets: Iterable[Target]) -> list[Target]:
@@ -159,8 +171,9 @@ def _order(target: Target) -> tuple[int, str, int]:
     return (target.host.startswith("*."), target.host, target.port)
 
 
-def _targets_of(endpoint: Endpoint, catalogue: Catalogue, selection: Selection) -> list[Target]:
-    region = selection.region
+def _targets_of(
+    endpoint: Endpoint, catalogue: Catalogue, selection: Selection, region: Region
+) -> list[Target]:
     names = placeholders(endpoint.pattern)
     values: dict[str, str | None] = dict(catalogue.clouds[region.cloud].suffixes)
     values.update(
@@ -174,7 +187,7 @@ def _targets_of(endpoint: Endpoint, catalogue: Catalogue, selection: Selection) 
     # A legacy record a region never had is not required there: the endpoint does not apply.
     if any(n in ("legacy_jrds", "legacy_agentservice") and values[n] is None for n in names):
         return []
-    doubtful = region.doubtful if _REGIONAL & set(names) else None
+    regional = bool(_REGIONAL & set(names))
     skip = _skip_reason(names, values, region)
     domains: tuple[str | None, ...] = (
         region.account_domains if "account_domain" in names else (None,)
@@ -184,13 +197,15 @@ def _targets_of(endpoint: Endpoint, catalogue: Catalogue, selection: Selection) 
         shown["account_domain"] = "<account-domain>"
         host = endpoint.pattern.format(**shown)
         reason = skip or f"region {region.name} has no per-account records"
-        return [_target(endpoint, host, doubtful, reason)]
+        return [_target(endpoint, host, region.doubtful if regional else None, reason)]
     hosts = []
     for domain in domains:
         filled = {n: values.get(n) for n in names}
         if domain is not None:
             filled["account_domain"] = domain
-        hosts.append(_target(endpoint, endpoint.pattern.format(**filled).lower(), doubtful, None))
+        host = endpoint.pattern.format(**filled).lower()
+        doubt = region.doubtful if regional and region.doubts(host) else None
+        hosts.append(_target(endpoint, host, doubt, None))
     return hosts
 
 
@@ -227,14 +242,21 @@ def _merge(targets: list[Target]) -> list[Target]:
         if seen is None:
             by_key[key] = t
             continue
+        # Idempotent: with --all-regions every region brings the same global endpoints again.
         by_key[key] = replace(
             seen,
-            endpoint_ids=seen.endpoint_ids + t.endpoint_ids,
-            purpose=seen.purpose if t.purpose == seen.purpose else f"{seen.purpose}; {t.purpose}",
+            endpoint_ids=seen.endpoint_ids
+            + tuple(e for e in t.endpoint_ids if e not in seen.endpoint_ids),
+            purpose=_joined(seen.purpose, t.purpose),
             deployments=seen.deployments | t.deployments,
             bypass_inspection=seen.bypass_inspection or t.bypass_inspection,
-            source=seen.source if t.source == seen.source else f"{seen.source}; {t.source}",
+            source=_joined(seen.source, t.source),
             service_tags=tuple(sorted(set(seen.service_tags) | set(t.service_tags))),
             doubtful=seen.doubtful or t.doubtful,
         )
     return list(by_key.values())
+
+
+def _joined(texts: str, text: str) -> str:
+    """`texts` ("a; b") with `text` added unless it is already one of them."""
+    return texts if text in texts.split("; ") else f"{texts}; {text}"

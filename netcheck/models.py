@@ -37,6 +37,14 @@ class Region:
     original_2018: bool
     doubtful: str | None
     source: str
+    # The published values the doubt is about (a domain or a host); empty: every regional record.
+    doubtful_values: tuple[str, ...] = ()
+
+    def doubts(self, host: str) -> bool:
+        if self.doubtful is None:
+            return False
+        values = self.doubtful_values
+        return not values or any(host == v or host.endswith("." + v) for v in values)
 
 
 @dataclass(frozen=True)

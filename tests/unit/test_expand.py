@@ -232,15 +232,33 @@ def test_china_uses_its_own_suffixes(catalogue: Catalogue) -> None:
     assert "login.windows.net" not in found
 
 
-def test_germany_west_central_yields_both_domains_marked_doubtful(catalogue: Catalogue) -> None:
+def test_germany_west_central_probes_both_domains_and_doubts_only_de(catalogue: Catalogue) -> None:
     found = targets_for(catalogue, "germanywestcentral", account_id=A)
     for kind in ("jrds", "agentsvc", "webhook"):
-        for domain in ("azure-automation.de", "azure-automation.net"):
-            target = found[f"{A}.{kind}.dewc.{domain}"]
-            assert target.skip_reason is None
-            assert target.doubtful and ".de" in target.doubtful
+        doubted = found[f"{A}.{kind}.dewc.azure-automation.de"]
+        assert doubted.skip_reason is None
+        assert doubted.doubtful and ".de" in doubted.doubtful
+        # the .net twin is the likely real record: its failures must stay failures
+        plain = found[f"{A}.{kind}.dewc.azure-automation.net"]
+        assert plain.skip_reason is None and plain.doubtful is None
     # hosts that do not depend on the region's doubtful facts are not doubtful
     assert found["germanywestcentral.management.azure.com"].doubtful is None
+    assert found["*.azure-automation.net"].covered_by
+
+
+def test_a_doubtful_record_never_vouches_for_a_wildcard(catalogue: Catalogue) -> None:
+    # China's per-account records may not exist at all (no Private Link there)
+    found = targets_for(catalogue, "chinanorth3", account_id=A)
+    assert found[f"{A}.jrds.cnn3.azure-automation.cn"].doubtful
+    wildcard = found["*.azure-automation.cn"]
+    assert not wildcard.covered_by
+    assert wildcard.skip_reason
+
+
+def test_switzerland_north_doubts_only_the_odd_agentservice_record(catalogue: Catalogue) -> None:
+    found = targets_for(catalogue, "switzerlandnorth", workspace_id=W)
+    assert found["stzn-agentservice-prod-su1.azure-automation.net"].doubtful
+    assert found["stzn-jobruntimedata-prod-su1.azure-automation.net"].doubtful is None
 
 
 def test_deployments_without_ids_cover_both_worker_types() -> None:
