@@ -24,7 +24,15 @@ from netcheck.expand import (
     parse_guid,
 )
 from netcheck.firewall import Format as RulesFormat
-from netcheck.models import Catalogue, DnsObservation, Observation, Target, TrustStore
+from netcheck.models import (
+    Catalogue,
+    DnsObservation,
+    Observation,
+    ProbeSettings,
+    ProxySettings,
+    Target,
+    TrustStore,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -178,6 +186,66 @@ Examples:
 )
 
 
+def probe_options(func: F) -> F:
+    """The probe and output options; shared by check and diagnose."""
+    decorators = [
+        click.option(
+            "--ca-bundle",
+            envvar=_env("CA_BUNDLE"),
+            show_envvar=True,
+            metavar="PEM",
+            help="Trust these roots instead of the built-in certifi bundle.",
+        ),
+        click.option(
+            "--dns-server",
+            envvar=_env("DNS_SERVER"),
+            show_envvar=True,
+            metavar="IP",
+            help="Ask this DNS server instead of the system's resolvers.",
+        ),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=0.1, max=300),
+            default=5.0,
+            show_default=True,
+            envvar=_env("TIMEOUT"),
+            show_envvar=True,
+            metavar="SECONDS",
+            help="Time allowed for each network step (DNS, connect, TLS, HTTP).",
+        ),
+        click.option(
+            "--concurrency",
+            type=click.IntRange(min=1, max=1024),
+            default=64,
+            show_default=True,
+            envvar=_env("CONCURRENCY"),
+            show_envvar=True,
+            help="Targets probed at the same time; more wait their turn.",
+        ),
+        click.option(
+            "--format",
+            "fmt",
+            type=click.Choice(["table", "json", "junit", "markdown"]),
+            default="table",
+            show_default=True,
+            envvar=_env("FORMAT"),
+            show_envvar=True,
+            help="Report format (json is documented in docs/report-json.md).",
+        ),
+        click.option(
+            "--output",
+            "-o",
+            envvar=_env("OUTPUT"),
+            show_envvar=True,
+            metavar="FILE",
+            help="Write the report to FILE instead of stdout.",
+        ),
+    ]
+    for decorator in reversed(decorators):
+        func = decorator(func)
+    return func
+
+
 @cli.command(epilog=_CHECK_EPILOG)
 @selection_options
 @click.option(
@@ -194,57 +262,7 @@ Examples:
     help="Go through this HTTP proxy (CONNECT): http://[user:password@]host:port. "
     "The password is never printed.",
 )
-@click.option(
-    "--ca-bundle",
-    envvar=_env("CA_BUNDLE"),
-    show_envvar=True,
-    metavar="PEM",
-    help="Trust these roots instead of the built-in certifi bundle.",
-)
-@click.option(
-    "--dns-server",
-    envvar=_env("DNS_SERVER"),
-    show_envvar=True,
-    metavar="IP",
-    help="Ask this DNS server instead of the system's resolvers.",
-)
-@click.option(
-    "--timeout",
-    type=click.FloatRange(min=0.1, max=300),
-    default=5.0,
-    show_default=True,
-    envvar=_env("TIMEOUT"),
-    show_envvar=True,
-    metavar="SECONDS",
-    help="Time allowed for each network step (DNS, connect, TLS, HTTP).",
-)
-@click.option(
-    "--concurrency",
-    type=click.IntRange(min=1, max=1024),
-    default=64,
-    show_default=True,
-    envvar=_env("CONCURRENCY"),
-    show_envvar=True,
-    help="Targets probed at the same time; more wait their turn.",
-)
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "json", "junit", "markdown"]),
-    default="table",
-    show_default=True,
-    envvar=_env("FORMAT"),
-    show_envvar=True,
-    help="Report format (json is documented in docs/report-json.md).",
-)
-@click.option(
-    "--output",
-    "-o",
-    envvar=_env("OUTPUT"),
-    show_envvar=True,
-    metavar="FILE",
-    help="Write the report to FILE instead of stdout.",
-)
+@probe_options
 def check(
     region: str | None,
     workspace_id: str | None,
@@ -265,11 +283,9 @@ def check(
     Each target gets a status (pass, warn, fail, skip) and findings with stable codes, a
     plain-language cause and a fix.
     """
-    import ipaddress
     import secrets
 
     from netcheck.engine import run_check
-    from netcheck.models import ProbeSettings
     from netcheck.proxy import parse_proxy
     from netcheck.report import Format, render
 
@@ -282,6 +298,23 @@ def check(
         all_regions=all_regions,
     )
     proxy_settings = parse_proxy(proxy) if proxy is not None else None
+    settings = probe_settings(ca_bundle, dns_server, timeout, concurrency, proxy_settings)
+    canary = f"netcheck-canary-{secrets.token_hex(6)}"
+    report = run_check(loaded, selection, settings, canary, _progress())
+    _emit(render(report, Format(fmt)), output)
+    sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)
+
+
+def probe_settings(
+    ca_bundle: str | None,
+    dns_server: str | None,
+    timeout: float,
+    concurrency: int,
+    proxy: ProxySettings | None = None,
+) -> ProbeSettings:
+    """The settings of one probe run; --dns-server must be an IP address."""
+    import ipaddress
+
     if dns_server is not None:
         try:
             ipaddress.ip_address(dns_server)
@@ -289,17 +322,13 @@ def check(
             raise UsageError(
                 f"--dns-server {dns_server!r} is not an IP address (e.g. 10.0.0.53 or 2001:db8::53)"
             ) from None
-    settings = ProbeSettings(
+    return ProbeSettings(
         timeout=timeout,
         trust=trust_stores(ca_bundle),
-        proxy=proxy_settings,
+        proxy=proxy,
         dns_server=dns_server,
         concurrency=concurrency,
     )
-    canary = f"netcheck-canary-{secrets.token_hex(6)}"
-    report = run_check(loaded, selection, settings, canary, _progress())
-    _emit(render(report, Format(fmt)), output)
-    sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)
 
 
 def trust_stores(ca_bundle: str | None) -> tuple[TrustStore, ...]:
@@ -340,6 +369,130 @@ class _Progress:
 
 def _progress() -> _Progress | None:
     return _Progress() if sys.stderr.isatty() else None
+
+
+# ---------------------------------------------------------------- diagnose and explain
+
+_DIAGNOSE_EPILOG = (
+    """\b
+Examples:
+  # on a failing worker host, as root (services, logs and keys need it)
+  sudo netcheck diagnose
+  # everything a support engineer asks for, in one file
+  sudo netcheck diagnose --bundle hrw-support.zip
+  # a worker's disk mounted elsewhere, probed through another proxy
+  netcheck diagnose --root /mnt/worker --proxy http://proxy.corp:3128 --format json
+
+\b
+"""
+    + EXIT_HELP
+)
+
+
+@cli.command(epilog=_DIAGNOSE_EPILOG)
+@click.option(
+    "--root",
+    default="/",
+    show_default=True,
+    type=click.Path(exists=True, file_okay=False),
+    metavar="DIR",
+    help="Read the host's files below DIR (a mounted disk image); services and Windows "
+    "commands are queried only when DIR is this machine's root.",
+)
+@click.option(
+    "--region",
+    "-r",
+    help="The region to probe when the worker's settings name none (overrides them).",
+)
+@click.option(
+    "--catalogue",
+    envvar=_env("CATALOGUE"),
+    show_envvar=True,
+    metavar="FILE",
+    help="Use this endpoint catalogue instead of the shipped one.",
+)
+@click.option(
+    "--proxy",
+    metavar="URL",
+    help="Probe through this HTTP proxy instead of the one the worker is configured with: "
+    "http://[user:password@]host:port. The password is never printed.",
+)
+@probe_options
+@click.option(
+    "--bundle",
+    metavar="FILE.zip",
+    help="Also write a support bundle: the report in every format, the worker's "
+    "configuration and log tails, secrets redacted.",
+)
+def diagnose(
+    root: str,
+    region: str | None,
+    catalogue: str | None,
+    proxy: str | None,
+    ca_bundle: str | None,
+    dns_server: str | None,
+    timeout: float,
+    concurrency: int,
+    fmt: str,
+    output: str | None,
+    bundle: str | None,
+) -> None:
+    """Troubleshoot this worker host from what is installed on it.
+
+    Checks the host against the worker's minimums, finds the installed worker (agent- or
+    extension-based, Linux or Windows), whether it runs, its workspace, account, region and
+    proxy, scans its logs for known failures, probes the endpoints it uses through the proxy it
+    uses, and ends with a ranked diagnosis: the most likely cause first, with evidence and fix.
+    """
+    import os
+    import secrets
+
+    from netcheck.diagnose.commands import run_command
+    from netcheck.diagnose.engine import run_diagnose
+    from netcheck.diagnose.hostfs import HostFiles
+    from netcheck.diagnose.proxy import given
+    from netcheck.report import Format
+    from netcheck.report.diagnose_format import BUNDLE_NAMES, render
+
+    files = HostFiles(Path(root))
+    diagnosis = run_diagnose(
+        files,
+        run_command if files.live else None,
+        sys.platform == "win32",
+        os.environ,
+        load_catalogue(catalogue),
+        region,
+        given(proxy) if proxy is not None else None,
+        probe_settings(ca_bundle, dns_server, timeout, concurrency),
+        f"netcheck-canary-{secrets.token_hex(6)}",
+        _progress(),
+    )
+    _emit(render(diagnosis, Format(fmt)), output)
+    if bundle is not None:
+        from netcheck.diagnose.bundle import build
+
+        reports = {name: render(diagnosis, f) for f, name in BUNDLE_NAMES.items()}
+        try:
+            Path(bundle).write_bytes(build(reports, diagnosis, files))
+        except OSError as exc:
+            raise UsageError(f"cannot write --bundle {bundle}: {exc.strerror}") from None
+        click.echo(f"netcheck: support bundle written to {bundle}", err=True)
+    sys.exit(Exit.FINDINGS if diagnosis.status.value == "fail" else Exit.OK)
+
+
+@cli.command(
+    epilog="\b\nExamples:\n  netcheck explain TLS_INTERCEPTED\n  netcheck explain --list\n\n"
+    + EXIT_HELP
+)
+@click.argument("code", required=False)
+@click.option("--list", "list_all", is_flag=True, help="List every finding code.")
+def explain(code: str | None, list_all: bool) -> None:
+    """What a finding CODE means, why it matters for the worker, how to fix it, what to read."""
+    from netcheck.report.explain import describe, listing, lookup
+
+    if list_all == (code is not None):
+        raise UsageError("give one finding CODE or --list (e.g. netcheck explain TLS_INTERCEPTED)")
+    click.echo(listing() if code is None else describe(lookup(code)), nl=False)
 
 
 # ---------------------------------------------------------------- listings
