@@ -7,7 +7,14 @@ import datetime as dt
 import time
 
 from netcheck import __version__
-from netcheck.expand import Selection, bypass_domains, canaries, expand, probe_targets
+from netcheck.expand import (
+    Selection,
+    bypass_domains,
+    canaries,
+    expand,
+    probe_targets,
+    selected_regions,
+)
 from netcheck.models import Catalogue, Deployment, ProbeSettings, Report
 from netcheck.probes import Observer, probe_all
 from netcheck.rules import context_for, evaluate, run_rules
@@ -38,8 +45,8 @@ def run_check(
         tool_version=__version__,
         generated_at=generated,
         options={
-            "region": selection.region.name,
-            "cloud": selection.region.cloud,
+            "region": "all" if selection.all_regions else selection.region.name,
+            "cloud": ", ".join(sorted({r.cloud for r in selected_regions(catalogue, selection)})),
             "workspace_id": selection.workspace_id,
             "automation_account_id": selection.account_id,
             "deployments": sorted(d.value for d in widened.deployments),
