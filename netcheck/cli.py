@@ -626,7 +626,8 @@ def endpoints(
 
 # ---------------------------------------------------------------- rules
 
-_RULES_EPILOG = """\b
+_RULES_EPILOG = (
+    """\b
 Examples:
   # the destinations for both worker types in West Europe, one per line
   netcheck rules --region westeurope --format list
@@ -639,8 +640,9 @@ Examples:
 
 \b
 Every format is described in docs/rules.md.
-Exit codes: 0 rules written; 2 bad usage or input; 3 internal error (rerun with --debug).
 """
+    + EXIT_HELP
+)
 
 
 @cli.command(epilog=_RULES_EPILOG)
