@@ -50,7 +50,8 @@ def render_squid(ruleset: RuleSet) -> str:
         name = f"{_ACL}_{port}"
         out += f"\n# {port_title(port, entries)}\nacl {name}_port port {port}\n"
         for entry in entries:
-            out += f"# {entry.target.purpose}\nacl {name} dstdomain {_suffix_pattern(entry)}\n"
+            purpose = " ".join(entry.target.purpose.split())  # a comment must stay one line
+            out += f"# {purpose}\nacl {name} dstdomain {_suffix_pattern(entry)}\n"
         method = f"{_ACL}_connect" if port == 443 else f"!{_ACL}_connect"
         out += f"http_access allow {method} {name}_port {name}\n"
     return out

@@ -142,7 +142,7 @@ def _is_rule(target: Target) -> bool:
     return target.host.startswith("*.") and "<" not in target.host
 
 
-def falls_under(host: str, domain: str) -> bool:
+def _falls_under(host: str, domain: str) -> bool:
     """Whether `host` is a name strictly below `domain` (what `*.domain` allows)."""
     return host.endswith("." + domain)
 
@@ -152,7 +152,7 @@ def _covering(target: Target, wildcards: Sequence[Target]) -> str | None:
     covering = [
         w.host
         for w in wildcards
-        if w.port == target.port and w.host != target.host and falls_under(target.host, w.host[2:])
+        if w.port == target.port and w.host != target.host and _falls_under(target.host, w.host[2:])
     ]
     return min(covering, key=len) if covering else None
 
