@@ -7,6 +7,7 @@ import ipaddress
 from dataclasses import dataclass
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import NameOID
@@ -104,6 +105,21 @@ def verify(chain: list[x509.Certificate], loaded: LoadedStore) -> TrustVerdict:
     except crypto.X509StoreContextError as exc:
         return TrustVerdict(loaded.store.name, False, str(exc))
     return TrustVerdict(loaded.store.name, True, None)
+
+
+def signed_by(child: CertificateInfo, parent: CertificateInfo) -> bool | None:
+    """Whether `parent`'s key really signed `child` (a forged leaf can name a real CA);
+    None when either PEM cannot be read (a hand-edited saved report)."""
+    try:
+        issued = x509.load_pem_x509_certificate(child.pem.encode("ascii"))
+        issuer = x509.load_pem_x509_certificate(parent.pem.encode("ascii"))
+    except ValueError:
+        return None
+    try:
+        issued.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
 
 
 # ---------------------------------------------------------------- names and time

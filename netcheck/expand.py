@@ -194,7 +194,9 @@ def _targets_of(
     )
     if skip is not None or not domains:
         shown = {n: (values.get(n) or f"<{n.replace('_', '-')}>") for n in names}
-        shown["account_domain"] = "<account-domain>"
+        shown["account_domain"] = (
+            region.account_domains[0] if region.account_domains else "<account-domain>"
+        )
         host = endpoint.pattern.format(**shown)
         reason = skip or f"region {region.name} has no per-account records"
         return [_target(endpoint, host, region.doubtful if regional else None, reason)]

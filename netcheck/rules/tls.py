@@ -83,6 +83,11 @@ def forgery_reason(tls: TlsObservation, ctx: RuleContext) -> str | None:
             f"the issuing CA is named {issuing.subject_cn!r} like Microsoft's, but its "
             f"thumbprint {issuing.sha1} is not one Microsoft publishes (forged)"
         )
+    if issuing is not None and certs.signed_by(leaf, issuing) is False:
+        return (
+            f"the certificate names Microsoft's CA {leaf.issuer_cn!r} and presents it, but that "
+            "CA's key did not sign it (forged)"
+        )
     if issuing is None and not tls.trust[0].trusted:
         return (
             f"the certificate names Microsoft's CA {leaf.issuer_cn!r} but the issuing CA was "
@@ -156,7 +161,10 @@ def _validity(
     target: Target, obs: Observation, chain: tuple[CertificateInfo, ...]
 ) -> list[Finding]:
     at = dt.datetime.fromisoformat(obs.checked_at)
-    for info in chain:
+    # The leaf and its issuing CA: servers also send extra cross-signed certificates that an
+    # up-to-date client never uses, and their dates say nothing about this path.
+    path = chain[:1] + tuple(c for c in chain[1:] if chain and c.subject == chain[0].issuer)[:1]
+    for info in path:
         problem = certs.validity_problem(info, at)
         if problem is None:
             continue
