@@ -45,7 +45,8 @@ SUPPORTED_LINUX: dict[str, tuple[tuple[str, str], ...]] = {
         *(("sles", v) for v in ("11", "12")),
     ),
 }
-_OS_DOC = "Microsoft's supported-OS lists (extension-based: 2023; agent-based: 2020)"
+# The date of the install doc each list comes from, named in the finding.
+_LIST_DATES = {"extension-based": "2023", "agent-based": "2020"}
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,8 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
             found.append(
                 finding(
                     "HOST_OS_UNSUPPORTED",
-                    f"{described} is not on the supported list for "
-                    f"{' or '.join(wanted)} workers ({_OS_DOC})",
+                    f"{described} is not on Microsoft's supported list for "
+                    + " or ".join(f"{w} workers ({_LIST_DATES[w]})" for w in wanted),
                     os_id=facts.os.id,
                     version_id=facts.os.version_id,
                     supported_for=list(supported),
