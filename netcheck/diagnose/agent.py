@@ -96,9 +96,6 @@ class Worker:
     unknown: tuple[str, ...] = ()  # what exists but could not be read, and why
     files: tuple[str, ...] = ()  # configuration files read (host paths)
 
-    def value(self, name: str) -> str | None:
-        return next((s.value for s in self.settings if s.name == name), None)
-
 
 @dataclass(frozen=True)
 class CommandOutput:

@@ -30,6 +30,10 @@ def shipped() -> Catalogue:
     return load_catalogue(None)
 
 
+def value(worker: agent.Worker, name: str) -> str | None:
+    return next((s.value for s in worker.settings if s.name == name), None)
+
+
 def discover(root: Path, runner: agent.Runner | None = None) -> agent.Discovery:
     return agent.discover(HostFiles(root), runner, on_windows=False)
 
@@ -48,10 +52,10 @@ def test_healthy_agent_based_linux_worker(tmp_path: Path, shipped: Catalogue) ->
     assert worker.kind is WorkerKind.AGENT_LINUX
     assert worker.registered is True
     assert worker.deployments == frozenset({Deployment.AGENT})
-    assert worker.value("workspace_id") == WORKSPACE
-    assert worker.value("agent_id") == AGENT_GUID
-    assert worker.value("account_id") == ACCOUNT
-    assert worker.value("jrds_url") == "https://we-jobruntimedata-prod-su1.azure-automation.net"
+    assert value(worker, "workspace_id") == WORKSPACE
+    assert value(worker, "agent_id") == AGENT_GUID
+    assert value(worker, "account_id") == ACCOUNT
+    assert value(worker, "jrds_url") == "https://we-jobruntimedata-prod-su1.azure-automation.net"
     jrds = next(s for s in worker.settings if s.name == "jrds_url")
     assert jrds.source.endswith("diy/worker.conf [worker-required] jrds_base_uri")
     assert [s.status for s in worker.services] == [ServiceStatus.RUNNING] * 2
@@ -158,7 +162,7 @@ def test_the_newest_settings_file_is_read(tmp_path: Path) -> None:
         f'{{"AutomationAccountURL": "{newer}"}}}}}}]}}',
     )
     (worker,) = discover(tmp_path).workers
-    assert worker.value("automation_account_url") == newer
+    assert value(worker, "automation_account_url") == newer
 
 
 def test_a_proxy_in_the_hwd_unit_environment(tmp_path: Path) -> None:
@@ -274,11 +278,11 @@ def test_windows_agent_based_worker_running(tmp_path: Path, shipped: Catalogue) 
     assert worker.registered is True
     assert worker.services[0].status is ServiceStatus.RUNNING
     assert worker.services[0].how == "sc query HealthService"
-    assert worker.value("workspace_id") == WORKSPACE
-    assert worker.value("registration_endpoint") == (
+    assert value(worker, "workspace_id") == WORKSPACE
+    assert value(worker, "registration_endpoint") == (
         f"https://we-agentservice-prod-1.azure-automation.net/accounts/{ACCOUNT}"
     )
-    assert worker.value("thumbprint") is None  # only URLs are read from undocumented values
+    assert value(worker, "thumbprint") is None  # only URLs are read from undocumented values
     assert found.winhttp is None
     assert len(found.outputs) == 7  # every command run is kept for the support bundle
     assert codes(found, tmp_path) == {"AGENT_BASED_RETIRED", "AGENT_SETTINGS_UNREADABLE"}
@@ -317,7 +321,7 @@ def test_windows_extension_worker_running_with_winhttp_proxy(tmp_path: Path) -> 
     (worker,) = found.workers
     assert worker.kind is WorkerKind.EXTENSION_WINDOWS
     assert worker.services[0].status is ServiceStatus.RUNNING
-    assert worker.value("automation_account_url") == url
+    assert value(worker, "automation_account_url") == url
     assert [p.shown for p in worker.proxies] == ["http://win-proxy.corp:8080"]
     assert found.winhttp is not None
     assert found.winhttp.shown == "secure-proxy.contoso.com:8443"
