@@ -31,11 +31,24 @@ DNS_REFUSING = "198.51.100.55"  # dnsmasq with no data and no upstream: answers 
 PROXY = "198.51.100.80"  # tinyproxy with BasicAuth and a deny filter
 PROXY_PORT = 3128
 CLOSED_PORT = 9  # nothing listens on it anywhere
+SQUID = "198.51.100.81"  # squid ssl-bump (started only by the tests that use it)
+SQUID_PORT = 3128
 PROXY_USER = "user"
 PROXY_PASSWORD = "secret"
 
 # the private-endpoint answer: assigned only inside ncw-srv, served by the TLS server too
 PRIVATE = "10.20.30.40"
+
+# genuine servers (the TLS server) that tests may have the fw redirect to a transparent interceptor
+INSPECTED_KNOWN = "198.51.100.20"
+INSPECTED_UNKNOWN = "198.51.100.21"
+
+# mitmdump in ncw-fw, one process per inspection CA, each an explicit proxy on FW_CLIENT_SIDE
+# and a transparent proxy behind the fw's REDIRECT (started only by the tests that use them)
+MITM_KNOWN_PROXY_PORT = 8080
+MITM_KNOWN_TRANSPARENT_PORT = 8081
+MITM_UNKNOWN_PROXY_PORT = 8090
+MITM_UNKNOWN_TRANSPARENT_PORT = 8091
 
 # addresses in ncw-srv that the firewall obstructs (each would work without the fw rules)
 OBSTRUCTED_NET = "203.0.113.0/24"
@@ -53,6 +66,9 @@ SRV_ADDRESSES = (
     DNS_PROXY_VIEW,
     DNS_REFUSING,
     PROXY,
+    SQUID,
+    INSPECTED_KNOWN,
+    INSPECTED_UNKNOWN,
     TCP_DROP,
     TCP_RESET,
     TCP_UNREACHABLE,
@@ -60,4 +76,12 @@ SRV_ADDRESSES = (
 )
 
 # the TLS server listens on these addresses, port 443
-TLS_ADDRESSES = (HEALTHY, PRIVATE, TCP_DROP, TCP_RESET, TCP_UNREACHABLE)
+TLS_ADDRESSES = (
+    HEALTHY,
+    INSPECTED_KNOWN,
+    INSPECTED_UNKNOWN,
+    PRIVATE,
+    TCP_DROP,
+    TCP_RESET,
+    TCP_UNREACHABLE,
+)

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -51,9 +52,12 @@ def clean_env() -> dict[str, str]:
     }
 
 
-def run_cli(world: World, *args: str, wall_limit: float = 120.0) -> CliRun:
+def run_cli(
+    world: World, *args: str, wall_limit: float = 120.0, env: Mapping[str, str] | None = None
+) -> CliRun:
     """`netcheck check ARGS` in ncw-client, with `--timeout 2` and the world's public roots as
-    `--ca-bundle` unless ARGS give their own."""
+    `--ca-bundle` unless ARGS give their own; `env` adds or replaces environment variables
+    (SSL_CERT_FILE: the operating system's trust store)."""
     extra: list[str] = []
     if "--timeout" not in args:
         extra += ["--timeout", DEFAULT_TIMEOUT]
@@ -77,15 +81,17 @@ def run_cli(world: World, *args: str, wall_limit: float = 120.0) -> CliRun:
         capture_output=True,
         text=True,
         cwd=REPO,
-        env=clean_env(),
+        env={**clean_env(), **(env or {})},
         timeout=wall_limit,
         stdin=subprocess.DEVNULL,
     )
     return CliRun(done.returncode, done.stdout, done.stderr, time.monotonic() - started, argv)
 
 
-def run_json(world: World, *args: str) -> tuple[CliRun, dict[str, Any]]:
-    run = run_cli(world, *args, "--format", "json")
+def run_json(
+    world: World, *args: str, env: Mapping[str, str] | None = None
+) -> tuple[CliRun, dict[str, Any]]:
+    run = run_cli(world, *args, "--format", "json", env=env)
     try:
         report = json.loads(run.stdout)
     except json.JSONDecodeError as exc:

@@ -212,6 +212,32 @@ CANARY = (
     ),
 )
 
+# A required wildcard domain with no name under it: a healthy path gives its canary NXDOMAIN.
+QUIET_ZONE = (
+    Scenario(
+        "quiet", None, "a wildcard domain with no names: the canary must not answer", wildcard=True
+    ),
+)
+
+# Genuine servers on addresses of their own, so that the fw can redirect each one to a
+# transparent interceptor (tests turn the redirect on): the codes hold while it is on.
+TRANSPARENT = (
+    Scenario(
+        "inspected-known",
+        "TLS_INTERCEPTED",
+        "the fw redirects it to mitmdump with mitmproxy's own generated CA",
+        plan.INSPECTED_KNOWN,
+        SITE_MICROSOFT_RSA,
+    ),
+    Scenario(
+        "inspected-unknown",
+        "TLS_INTERCEPTED",
+        "the fw redirects it to mitmdump with a CA no signature list knows",
+        plan.INSPECTED_UNKNOWN,
+        SITE_MICROSOFT_RSA,
+    ),
+)
+
 # Port-80 revocation hosts: unreachable ones are warnings, not failures.
 REVOCATION = (
     Scenario("crl-ok", None, "plain HTTP answers", plan.HEALTHY, port=80),
@@ -239,7 +265,16 @@ BLACKHOLE = tuple(
     for n in range(1, 9)
 )
 
-ALL = DIRECT + THROUGH_PROXY[1:] + CANARY + REVOCATION + SKEWED_CLOCK + BLACKHOLE
+ALL = (
+    DIRECT
+    + THROUGH_PROXY[1:]
+    + CANARY
+    + QUIET_ZONE
+    + TRANSPARENT
+    + REVOCATION
+    + SKEWED_CLOCK
+    + BLACKHOLE
+)
 
 
 def by_label(label: str) -> Scenario:

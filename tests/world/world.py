@@ -178,6 +178,8 @@ def running_world(folder: Path) -> Iterator[World]:
         netns.build(sni_blocked=[s.host for s in everything if s.sni_blocked])
         netns.set_resolver(plan.CLIENT_NS, plan.DNS_CLIENT_VIEW)
         netns.set_resolver(plan.SRV_NS, plan.DNS_PROXY_VIEW)
+        # the interceptors in ncw-fw resolve like a proxy, never through the host's resolver
+        netns.set_resolver(plan.FW_NS, plan.DNS_PROXY_VIEW)
 
         auth = pki.mint_authorities()
         daemons: list[services.Daemon] = []
@@ -196,6 +198,8 @@ def running_world(folder: Path) -> Iterator[World]:
             tcp=[
                 (plan.HEALTHY, 443),
                 (plan.HEALTHY, 80),
+                (plan.INSPECTED_KNOWN, 443),
+                (plan.INSPECTED_UNKNOWN, 443),
                 (plan.PRIVATE, 443),
                 (plan.LEGACY_TLS, 443),
                 (plan.TLS_STALL, 443),
