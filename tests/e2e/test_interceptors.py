@@ -185,6 +185,12 @@ def test_squid_ssl_bump_is_intercepted_and_named(
         assert evidence["issuer"] == ca_subject(squid_bump.ca_cert), evidence
         # squid answered the request itself after bumping: its Via header says so
         assert "squid" in entry["observations"]["http"]["headers"].get("via", ""), summary(entry)
+        # squid's chain shape: the forged leaf, then its CA twice
+        subject = ca_subject(squid_bump.ca_cert)
+        assert [c["subject"] for c in evidence["chain"][1:]] == [subject, subject], evidence
+    # the forgery is RSA even where Microsoft's own leaf is ECDSA (P-384)
+    ecc = intercepted(target(report, scenarios.by_label("ecc").host))["evidence"]["chain"]
+    assert ecc[0]["key_type"] == "RSA 2048", ecc
 
 
 # ---------------------------------------------------------------- forged Microsoft names
