@@ -9,30 +9,27 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from netcheck import __version__
-from netcheck.catalogue import load_catalogue
 from netcheck.errors import UsageError
-from netcheck.expand import (
-    Selection,
-    deployments_for,
-    expand,
-    find_region,
-    parse_guid,
-)
 from netcheck.firewall import Format as RulesFormat
-from netcheck.models import (
-    Catalogue,
-    DnsObservation,
-    Observation,
-    ProbeSettings,
-    ProxySettings,
-    Target,
-    TrustStore,
-)
+
+# The catalogue, expansion and models (PyYAML, hundreds of dataclasses) are imported by the
+# commands that use them: `netcheck --version` and `--help` must start about as fast as Python.
+if TYPE_CHECKING:
+    from netcheck.expand import Selection
+    from netcheck.models import (
+        Catalogue,
+        DnsObservation,
+        Observation,
+        ProbeSettings,
+        ProxySettings,
+        Target,
+        TrustStore,
+    )
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -110,6 +107,9 @@ def _select(
     include_revocation: bool = False,
     all_regions: bool = False,
 ) -> tuple[Catalogue, Selection]:
+    from netcheck.catalogue import load_catalogue
+    from netcheck.expand import Selection, deployments_for, find_region, parse_guid
+
     if all_regions and region is not None:
         raise UsageError("give --region or --all-regions, not both")
     if not all_regions and region is None:
@@ -315,6 +315,8 @@ def probe_settings(
     """The settings of one probe run; --dns-server must be an IP address."""
     import ipaddress
 
+    from netcheck.models import ProbeSettings
+
     if dns_server is not None:
         try:
             ipaddress.ip_address(dns_server)
@@ -337,6 +339,8 @@ def trust_stores(ca_bundle: str | None) -> tuple[TrustStore, ...]:
     import ssl
 
     import certifi
+
+    from netcheck.models import TrustStore
 
     stores = [TrustStore("--ca-bundle", ca_bundle)] if ca_bundle else []
     stores.append(TrustStore("certifi", certifi.where()))
@@ -447,6 +451,7 @@ def diagnose(
     import os
     import secrets
 
+    from netcheck.catalogue import load_catalogue
     from netcheck.diagnose.commands import run_command
     from netcheck.diagnose.engine import run_diagnose
     from netcheck.diagnose.hostfs import HostFiles
@@ -555,6 +560,8 @@ def _flat(value: Any) -> str:
 @_table_format
 def regions(catalogue: str | None, fmt: str) -> None:
     """List the regions of the catalogue with their location codes and records."""
+    from netcheck.catalogue import load_catalogue
+
     loaded = load_catalogue(catalogue)
     detailed = fmt != "table"
     rows = []
@@ -593,6 +600,8 @@ def endpoints(
     fmt: str,
 ) -> None:
     """List the targets a check would probe, with purpose and source."""
+    from netcheck.expand import expand
+
     loaded, selection = _select(
         region, workspace_id, automation_account_id, update_management, catalogue
     )
@@ -703,6 +712,7 @@ def rules(
     (a wildcard in an IP rule, a host without a service tag in an NSG) is listed in its
     header. Output is sorted and stable, so it diffs cleanly in a change request.
     """
+    from netcheck.expand import expand
     from netcheck.firewall import HEADERLESS, NEEDS_ADDRESSES, TAKES_ADDRESSES, render
     from netcheck.firewall.addresses import attach
     from netcheck.firewall.proxies import parse_pac_proxy

@@ -1,12 +1,17 @@
-"""Allow-list renderers: one module per family, all pure (rule set in, text out)."""
+"""Allow-list renderers: one module per family, all pure (rule set in, text out).
+
+The renderers are imported on first use: the command line needs the format names at start-up,
+and importing every renderer (and the catalogue behind them) would slow every netcheck command.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from netcheck.firewall import azure, hostfw, lists, proxies
-from netcheck.firewall.ruleset import RuleSet
+if TYPE_CHECKING:
+    from netcheck.firewall.ruleset import RuleSet
 
 
 class Format(str, enum.Enum):
@@ -26,22 +31,27 @@ class Format(str, enum.Enum):
     TLS_BYPASS = "tls-bypass"
 
 
-RENDERERS: dict[Format, Callable[[RuleSet], str]] = {
-    Format.LIST: lists.render_list,
-    Format.CSV: lists.render_csv,
-    Format.JSON: lists.render_json,
-    Format.SQUID: proxies.render_squid,
-    Format.PAC: proxies.render_pac,
-    Format.NO_PROXY: proxies.render_no_proxy,
-    Format.AZURE_FIREWALL: azure.render_firewall_template,
-    Format.AZURE_FIREWALL_CLI: azure.render_firewall_cli,
-    Format.NSG: azure.render_nsg,
-    Format.IPTABLES: hostfw.render_iptables,
-    Format.IP6TABLES: hostfw.render_ip6tables,
-    Format.NFTABLES: hostfw.render_nftables,
-    Format.WINDOWS_FIREWALL: hostfw.render_windows_firewall,
-    Format.TLS_BYPASS: lists.render_tls_bypass,
-}
+def renderers() -> dict[Format, Callable[[RuleSet], str]]:
+    """Every format's renderer."""
+    from netcheck.firewall import azure, hostfw, lists, proxies
+
+    return {
+        Format.LIST: lists.render_list,
+        Format.CSV: lists.render_csv,
+        Format.JSON: lists.render_json,
+        Format.SQUID: proxies.render_squid,
+        Format.PAC: proxies.render_pac,
+        Format.NO_PROXY: proxies.render_no_proxy,
+        Format.AZURE_FIREWALL: azure.render_firewall_template,
+        Format.AZURE_FIREWALL_CLI: azure.render_firewall_cli,
+        Format.NSG: azure.render_nsg,
+        Format.IPTABLES: hostfw.render_iptables,
+        Format.IP6TABLES: hostfw.render_ip6tables,
+        Format.NFTABLES: hostfw.render_nftables,
+        Format.WINDOWS_FIREWALL: hostfw.render_windows_firewall,
+        Format.TLS_BYPASS: lists.render_tls_bypass,
+    }
+
 
 # Formats that match addresses, not names: they need --service-tags or --resolve.
 NEEDS_ADDRESSES = frozenset(
@@ -54,4 +64,4 @@ HEADERLESS = frozenset({Format.CSV, Format.NO_PROXY})
 
 
 def render(ruleset: RuleSet, fmt: Format) -> str:
-    return RENDERERS[fmt](ruleset)
+    return renderers()[fmt](ruleset)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from netcheck import cli
-from netcheck.firewall import HEADERLESS, RENDERERS, TAKES_ADDRESSES, Format
+from netcheck.firewall import HEADERLESS, TAKES_ADDRESSES, Format, renderers
 
 from .firewall_support import FULL, TAGS, WORKSPACE, Netcheck
 
@@ -23,7 +23,7 @@ def _args(fmt: Format) -> list[str]:
 
 
 def test_every_format_has_a_renderer() -> None:
-    assert set(RENDERERS) == set(Format)
+    assert set(renderers()) == set(Format)
 
 
 def test_the_cli_offers_exactly_the_formats() -> None:
