@@ -1,11 +1,12 @@
-"""One HTTP request over an already open connection (httpcore), so no second path is taken."""
+"""One HTTP request over an already open connection (h11), so no second path is taken."""
 
 from __future__ import annotations
 
 import socket
 import time
+from typing import Protocol
 
-import httpcore
+import h11
 
 from netcheck import __version__
 from netcheck.models import HttpObservation, Outcome
@@ -13,10 +14,21 @@ from netcheck.probes.transport import StepTimeout, wait
 
 _BODY_LIMIT = 16 * 1024
 _EXCERPT = 300
+_MAX_HEAD = 64 * 1024
+_CHUNK = 65536
+
+
+class Stream(Protocol):
+    """The open connection: plain TCP, or TLS over it. Both raise StepTimeout at `deadline`,
+    OSError when the connection fails, and read b"" once the peer has closed."""
+
+    def read(self, max_bytes: int, deadline: float) -> bytes: ...
+
+    def write(self, data: bytes, deadline: float) -> None: ...
 
 
 def fetch(
-    stream: httpcore.NetworkStream,
+    stream: Stream,
     scheme: str,
     host: str,
     port: int,
@@ -29,49 +41,69 @@ def fetch(
     (`GET http://host/`), the way clients send plain HTTP through a proxy.
     """
     started = time.monotonic()
-    origin = httpcore.Origin(scheme.encode(), host.encode("idna"), port)
-    connection = httpcore.HTTP11Connection(origin=origin, stream=stream)
+    deadline = started + timeout
+    connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
+    name = host.encode("idna")
+    target = f"{scheme}://{host}:{port}/".encode("idna") if proxy_headers is not None else b"/"
     headers = [
-        (b"Host", host.encode("idna")),
+        (b"Host", name),
         (b"User-Agent", f"netcheck/{__version__}".encode()),
         (b"Accept", b"*/*"),
         (b"Connection", b"close"),
         *(proxy_headers or []),
     ]
-    absolute = f"{scheme}://{host}:{port}/".encode("idna")
-    url = httpcore.URL(
-        scheme=scheme.encode(),
-        host=host.encode("idna"),
-        port=port,
-        target=absolute if proxy_headers is not None else b"/",
-    )
-    extensions = {"timeout": {"read": timeout, "write": timeout}}
     try:
-        with connection.stream("GET", url, headers=headers, extensions=extensions) as response:
-            body = b""
-            for chunk in response.iter_stream():
-                body += chunk
-                if len(body) >= _BODY_LIMIT:
-                    break
-            return HttpObservation(
-                Outcome.OK,
-                status=response.status,
-                reason=response.extensions.get("reason_phrase", b"").decode("latin-1"),
-                headers={
-                    k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers
-                },
-                body_excerpt=_excerpt(body),
-                duration_ms=(time.monotonic() - started) * 1000,
-            )
-    except httpcore.TimeoutException as exc:
-        outcome, error = Outcome.TIMEOUT, str(exc) or "no HTTP answer in time"
-    except httpcore.RemoteProtocolError as exc:
-        outcome, error = Outcome.PROTOCOL, str(exc)
-    except (httpcore.NetworkError, httpcore.ProtocolError) as exc:
-        outcome, error = Outcome.ERROR, str(exc)
-    finally:
-        connection.close()
-    return HttpObservation(outcome, error=error, duration_ms=(time.monotonic() - started) * 1000)
+        request = h11.Request(method=b"GET", target=target, headers=headers)
+        stream.write(connection.send(request) + connection.send(h11.EndOfMessage()), deadline)
+        response, body = _receive(connection, stream, deadline)
+    except StepTimeout:
+        outcome, error = Outcome.TIMEOUT, "no HTTP answer in time"
+    except h11.RemoteProtocolError as exc:
+        outcome, error = Outcome.PROTOCOL, f"not a valid HTTP answer: {exc}"
+    except OSError as exc:
+        outcome, error = Outcome.ERROR, str(exc) or type(exc).__name__
+    else:
+        if response is None:
+            outcome, error = Outcome.PROTOCOL, "the server closed the connection without answering"
+            return HttpObservation(outcome, error=error, duration_ms=_since(started))
+        return HttpObservation(
+            Outcome.OK,
+            status=response.status_code,
+            reason=response.reason.decode("latin-1"),
+            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers},
+            body_excerpt=_excerpt(body),
+            duration_ms=_since(started),
+        )
+    return HttpObservation(outcome, error=error, duration_ms=_since(started))
+
+
+def _receive(
+    connection: h11.Connection, stream: Stream, deadline: float
+) -> tuple[h11.Response | None, bytes]:
+    """The response head and up to _BODY_LIMIT bytes of its body; no head when the peer
+    closed before answering."""
+    response: h11.Response | None = None
+    body = b""
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            data = stream.read(_CHUNK, deadline)
+            if not data and response is None:
+                return None, b""
+            connection.receive_data(data)
+        elif isinstance(event, h11.Response):
+            response = event
+        elif isinstance(event, h11.Data):
+            body += event.data
+            if len(body) >= _BODY_LIMIT:
+                break
+        elif isinstance(event, (h11.EndOfMessage, h11.ConnectionClosed)):
+            break
+    return response, body
+
+
+def _since(started: float) -> float:
+    return (time.monotonic() - started) * 1000
 
 
 def _excerpt(body: bytes) -> str | None:
@@ -79,33 +111,19 @@ def _excerpt(body: bytes) -> str | None:
     return text[:_EXCERPT] or None
 
 
-class PlainStream(httpcore.NetworkStream):
-    """httpcore's view of a plain TCP socket (port-80 revocation hosts)."""
+class PlainStream:
+    """A plain TCP socket (port-80 revocation hosts, and plain HTTP to a proxy)."""
 
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         sock.setblocking(False)
 
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        try:
-            wait(self._sock, write=False, deadline=time.monotonic() + (timeout or 3600.0))
-            return self._sock.recv(max_bytes)
-        except StepTimeout:
-            raise httpcore.ReadTimeout("no HTTP answer in time") from None
-        except OSError as exc:
-            raise httpcore.ReadError(str(exc)) from None
+    def read(self, max_bytes: int, deadline: float) -> bytes:
+        wait(self._sock, write=False, deadline=deadline)
+        return self._sock.recv(max_bytes)
 
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (timeout or 3600.0)
-        view = memoryview(buffer)
-        try:
-            while view:
-                wait(self._sock, write=True, deadline=deadline)
-                view = view[self._sock.send(view) :]
-        except StepTimeout:
-            raise httpcore.WriteTimeout("could not send the HTTP request in time") from None
-        except OSError as exc:
-            raise httpcore.WriteError(str(exc)) from None
-
-    def close(self) -> None:
-        self._sock.close()
+    def write(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        while view:
+            wait(self._sock, write=True, deadline=deadline)
+            view = view[self._sock.send(view) :]

@@ -6,7 +6,6 @@ import socket
 import time
 from typing import Any
 
-import httpcore
 from OpenSSL import SSL
 
 from netcheck import certs
@@ -113,39 +112,28 @@ def _since(started: float) -> float:
     return (time.monotonic() - started) * 1000
 
 
-class TlsStream(httpcore.NetworkStream):
-    """httpcore's view of the captured connection, so the HTTP request reuses it."""
+class TlsStream:
+    """The captured TLS connection as an HTTP stream (probes.http.Stream): the request
+    travels over the very connection whose chain was judged."""
 
     def __init__(self, conn: SSL.Connection, sock: socket.socket) -> None:
         self._conn = conn
         self._sock = sock
 
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        deadline = time.monotonic() + (timeout if timeout is not None else 3600.0)
+    def read(self, max_bytes: int, deadline: float) -> bytes:
         try:
             data: bytes = drive(self._conn, self._sock, deadline, self._conn.recv, max_bytes)
-        except StepTimeout:
-            raise httpcore.ReadTimeout("no HTTP answer in time") from None
         except (SSL.ZeroReturnError, SSL.SysCallError):
-            return b""  # the peer closed: httpcore reports a missing answer itself
+            return b""  # the peer closed; the HTTP layer tells a missing answer from a short one
         except SSL.Error as exc:
-            raise httpcore.ReadError(_openssl_text(exc)) from None
+            raise ConnectionError(_openssl_text(exc)) from None
         return data
 
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        deadline = time.monotonic() + (timeout if timeout is not None else 3600.0)
-        view = memoryview(buffer)
+    def write(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
         try:
             while view:
                 sent: int = drive(self._conn, self._sock, deadline, self._conn.send, view)
                 view = view[sent:]
-        except StepTimeout:
-            raise httpcore.WriteTimeout("could not send the HTTP request in time") from None
-        except (SSL.Error, OSError) as exc:
-            raise httpcore.WriteError(str(exc)) from None
-
-    def close(self) -> None:
-        self._sock.close()
-
-    def get_extra_info(self, info: str) -> Any:
-        return None
+        except SSL.Error as exc:
+            raise ConnectionError(_openssl_text(exc)) from None
