@@ -24,8 +24,8 @@ from netcheck.models import (
     TlsObservation,
 )
 from netcheck.probes import resolve as dns_probe
-from netcheck.probes.http import PlainStream, fetch
-from netcheck.probes.tls import TlsStream, handshake, make_context
+from netcheck.probes.http import PlainStream, fetch, request
+from netcheck.probes.tls import TlsStream, handshake, judge, make_context
 from netcheck.probes.transport import connect, connect_host, open_tunnel, proxy_auth_headers
 
 
@@ -108,10 +108,17 @@ def probe(run: _Run, target: Target) -> Observation:
     tls: TlsObservation | None = None
     try:
         if target.scheme == "https":
-            conn, tls = handshake(sock, target.host, run.context, run.stores, settings.timeout)
+            conn, tls, chain = handshake(sock, target.host, run.context, settings.timeout)
             if conn is None:
                 return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls)
-            http = fetch(TlsStream(conn, sock), "https", target.host, target.port, settings.timeout)
+            # The request leaves first and the chain is judged while its answer travels: with
+            # many targets finishing their handshakes together, judging first would queue
+            # every request behind the others' CPU work.
+            exchange = request(
+                TlsStream(conn, sock), "https", target.host, target.port, settings.timeout
+            )
+            tls = judge(tls, chain, target.host, run.stores)
+            http = exchange.response()
         else:
             http = fetch(PlainStream(sock), "http", target.host, target.port, settings.timeout)
     finally:

@@ -35,46 +35,78 @@ def fetch(
     timeout: float,
     proxy_headers: list[tuple[bytes, bytes]] | None = None,
 ) -> HttpObservation:
-    """GET / and keep the status, the headers and the start of the body.
+    """GET / and keep the status, the headers and the start of the body."""
+    return request(stream, scheme, host, port, timeout, proxy_headers).response()
+
+
+def request(
+    stream: Stream,
+    scheme: str,
+    host: str,
+    port: int,
+    timeout: float,
+    proxy_headers: list[tuple[bytes, bytes]] | None = None,
+) -> Exchange:
+    """Send GET / now; read the answer later with `Exchange.response`.
 
     With `proxy_headers` the stream leads to a proxy, which is asked in absolute form
     (`GET http://host/`), the way clients send plain HTTP through a proxy.
     """
-    started = time.monotonic()
-    deadline = started + timeout
-    connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
-    name = host.encode("idna")
+    exchange = Exchange(stream, timeout)
     target = f"{scheme}://{host}:{port}/".encode("idna") if proxy_headers is not None else b"/"
     headers = [
-        (b"Host", name),
+        (b"Host", host.encode("idna")),
         (b"User-Agent", f"netcheck/{__version__}".encode()),
         (b"Accept", b"*/*"),
         (b"Connection", b"close"),
         *(proxy_headers or []),
     ]
+    connection = exchange.connection
     try:
-        request = h11.Request(method=b"GET", target=target, headers=headers)
-        stream.write(connection.send(request) + connection.send(h11.EndOfMessage()), deadline)
-        response, body = _receive(connection, stream, deadline)
-    except StepTimeout:
-        outcome, error = Outcome.TIMEOUT, "no HTTP answer in time"
-    except h11.RemoteProtocolError as exc:
-        outcome, error = Outcome.PROTOCOL, f"not a valid HTTP answer: {exc}"
-    except OSError as exc:
-        outcome, error = Outcome.ERROR, str(exc) or type(exc).__name__
-    else:
-        if response is None:
+        head = connection.send(h11.Request(method=b"GET", target=target, headers=headers))
+        stream.write(head + connection.send(h11.EndOfMessage()), exchange.deadline)
+    except OSError as exc:  # StepTimeout is one
+        exchange.failure = exc
+    return exchange
+
+
+class Exchange:
+    """One request on an open connection, from the moment it is sent to its answer."""
+
+    def __init__(self, stream: Stream, timeout: float) -> None:
+        self.stream = stream
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout
+        self.connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
+        self.failure: OSError | None = None  # sending failed
+
+    def response(self) -> HttpObservation:
+        """The status, the headers and the start of the body, or why there is none."""
+        try:
+            if self.failure is not None:
+                raise self.failure
+            response, body = _receive(self.connection, self.stream, self.deadline)
+        except StepTimeout:
+            outcome, error = Outcome.TIMEOUT, "no HTTP answer in time"
+        except h11.RemoteProtocolError as exc:
+            outcome, error = Outcome.PROTOCOL, f"not a valid HTTP answer: {exc}"
+        except OSError as exc:
+            outcome, error = Outcome.ERROR, str(exc) or type(exc).__name__
+        else:
+            if response is not None:
+                return HttpObservation(
+                    Outcome.OK,
+                    status=response.status_code,
+                    reason=response.reason.decode("latin-1"),
+                    headers={
+                        k.decode("latin-1").lower(): v.decode("latin-1")
+                        for k, v in response.headers
+                    },
+                    body_excerpt=_excerpt(body),
+                    duration_ms=_since(self.started),
+                )
             outcome, error = Outcome.PROTOCOL, "the server closed the connection without answering"
-            return HttpObservation(outcome, error=error, duration_ms=_since(started))
-        return HttpObservation(
-            Outcome.OK,
-            status=response.status_code,
-            reason=response.reason.decode("latin-1"),
-            headers={k.decode("latin-1").lower(): v.decode("latin-1") for k, v in response.headers},
-            body_excerpt=_excerpt(body),
-            duration_ms=_since(started),
-        )
-    return HttpObservation(outcome, error=error, duration_ms=_since(started))
+        return HttpObservation(outcome, error=error, duration_ms=_since(self.started))
 
 
 def _receive(

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import socket
 import time
+from dataclasses import replace
 from typing import Any
 
-from OpenSSL import SSL
+from OpenSSL import SSL, crypto
 
 from netcheck import certs
 from netcheck.models import Outcome, TlsObservation
@@ -34,13 +35,9 @@ def make_context() -> SSL.Context:
 
 
 def handshake(
-    sock: socket.socket,
-    host: str,
-    context: SSL.Context,
-    stores: list[certs.LoadedStore],
-    timeout: float,
-) -> tuple[SSL.Connection | None, TlsObservation]:
-    """Shake hands with SNI `host`, capture the chain and judge it against every store."""
+    sock: socket.socket, host: str, context: SSL.Context, timeout: float
+) -> tuple[SSL.Connection | None, TlsObservation, list[crypto.X509]]:
+    """Shake hands with SNI `host` and capture the presented chain, to be judged by `judge`."""
     started = time.monotonic()
     deadline = started + timeout
     conn = SSL.Connection(context, sock)
@@ -51,20 +48,32 @@ def handshake(
         drive(conn, sock, deadline, conn.do_handshake)
     except (SSL.Error, OSError) as exc:
         outcome, error = classify_tls_error(exc)
-        return None, TlsObservation(outcome, error=error, duration_ms=_since(started))
-    chain = conn.get_peer_cert_chain(as_cryptography=True) or []
-    infos = tuple(certs.describe(c) for c in chain)
-    trust = tuple(certs.verify(chain, store) for store in stores) if chain else ()
+        return None, TlsObservation(outcome, error=error, duration_ms=_since(started)), []
     observation = TlsObservation(
         Outcome.OK,
         version=conn.get_protocol_version_name(),
         cipher=conn.get_cipher_name(),
-        chain=infos,
-        trust=trust,
-        hostname_matches=certs.hostname_matches(host, infos[0].dns_names) if infos else None,
         duration_ms=_since(started),
     )
-    return conn, observation
+    return conn, observation, conn.get_peer_cert_chain() or []
+
+
+def judge(
+    observation: TlsObservation,
+    chain: list[crypto.X509],
+    host: str,
+    stores: list[certs.LoadedStore],
+) -> TlsObservation:
+    """The handshake's observation with the chain described and checked against every store
+    and the host name. Pure CPU: the probe runs it while the HTTP answer is on its way."""
+    presented = [c.to_cryptography() for c in chain]
+    infos = tuple(certs.describe(c) for c in presented)
+    return replace(
+        observation,
+        chain=infos,
+        trust=tuple(certs.verify(presented, store) for store in stores) if presented else (),
+        hostname_matches=certs.hostname_matches(host, infos[0].dns_names) if infos else None,
+    )
 
 
 def drive(
