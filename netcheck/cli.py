@@ -7,6 +7,7 @@ import enum
 import io
 import json
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -359,16 +360,18 @@ class _Progress:
     def __init__(self) -> None:
         self.total = 0
         self.done = 0
+        # Probe threads report at once; the count and the line must not interleave.
+        self._lock = threading.Lock()
 
     def started(self, total: int) -> None:
         self.total = total
 
     def finished(self, target: Target, observation: Observation) -> None:
-        self.done += 1
-        end = "\n" if self.done == self.total else ""
-        click.echo(f"\r\033[Kprobing {self.done}/{self.total}: {target.host}", err=True, nl=False)
-        if end:
-            click.echo("\r\033[K", err=True, nl=False)
+        with self._lock:
+            self.done += 1
+            line = f"\r\033[Kprobing {self.done}/{self.total}: {target.host}"
+            # The last one wipes the line, so the report or the next prompt starts clean.
+            click.echo("\r\033[K" if self.done == self.total else line, err=True, nl=False)
 
 
 def _progress() -> _Progress | None:
