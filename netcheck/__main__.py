@@ -1,5 +1,5 @@
 """Allows `python -m netcheck`."""
 
-from netcheck.cli import main
+from netcheck.cli import run
 
-main()
+run()
