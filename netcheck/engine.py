@@ -17,7 +17,6 @@ from netcheck.expand import (
 )
 from netcheck.models import Catalogue, Deployment, ProbeSettings, Report
 from netcheck.probes import Observer, probe_all
-from netcheck.rules import context_for, evaluate, run_rules
 
 
 def run_check(
@@ -39,6 +38,10 @@ def run_check(
     started = time.monotonic()
     observations = dict(zip(probeable, probe_all(probeable, settings, observer), strict=True))
     duration = (time.monotonic() - started) * 1000
+    # Imported only now: the rules pull in cryptography, which the probes load while their
+    # first lookups travel; importing it before them would delay every first packet.
+    from netcheck.rules import context_for, evaluate, run_rules
+
     ctx = context_for(catalogue, bypass_domains(expanded))
     results = tuple(evaluate(t, observations.get(t), ctx) for t in targets)
     return Report(

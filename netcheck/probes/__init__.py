@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import dns.resolver
-from OpenSSL import SSL
 
-from netcheck import certs
 from netcheck.addresses import is_sinkhole
 from netcheck.models import (
     DnsObservation,
@@ -24,9 +22,14 @@ from netcheck.models import (
     TlsObservation,
 )
 from netcheck.probes import resolve as dns_probe
-from netcheck.probes.http import PlainStream, fetch, request
-from netcheck.probes.tls import TlsStream, handshake, judge, make_context
 from netcheck.probes.transport import connect, connect_host, open_tunnel, proxy_auth_headers
+
+# OpenSSL, the certificate code and HTTP are imported by probe_all once the first lookups are
+# on their way: loading them (about 40 ms) then overlaps the first round trip.
+if TYPE_CHECKING:
+    from OpenSSL import SSL
+
+    from netcheck import certs
 
 
 class Observer(Protocol):
@@ -44,25 +47,42 @@ class _Run:
     context: SSL.Context
     stores: list[certs.LoadedStore]
     dns_pool: Executor
+    # The first wave's lookups, asked before anything else (by host name)
+    asked: dict[str, Future[DnsObservation]]
+
+    def lookup(self, host: str) -> Future[DnsObservation]:
+        """The lookup of `host`: the one already asked, or a new one in the DNS pool."""
+        asked = self.asked.get(host)
+        if asked is not None:
+            return asked
+        return self.dns_pool.submit(dns_probe.resolve, host, self.resolver, self.dns_pool)
 
 
 def probe_all(
     targets: Sequence[Target], settings: ProbeSettings, observer: Observer | None = None
 ) -> list[Observation]:
     """Probe every target at once (up to `settings.concurrency` in flight); results in order."""
-    stores = [certs.load_store(store) for store in settings.trust]
     resolver = dns_probe.make_resolver(settings.dns_server, settings.timeout)
-    if observer is not None:
-        observer.started(len(targets))
     workers = max(1, min(settings.concurrency, len(targets)))
     # DNS lookups get a pool of their own, twice as wide: a lookup waits on its AAAA half, and
     # through a proxy the lookup itself runs in that pool; a narrower pool could fill up with
-    # waiting lookups and deadlock.
+    # waiting lookups and deadlock. At most `workers` lookups run at once: the first wave's,
+    # asked here, and then one per probe.
     with (
         ThreadPoolExecutor(workers, thread_name_prefix="probe") as pool,
         ThreadPoolExecutor(2 * workers, thread_name_prefix="dns") as dns_pool,
     ):
-        run = _Run(settings, resolver, make_context(), stores, dns_pool)
+        asked = {
+            host: dns_pool.submit(dns_probe.resolve, host, resolver, dns_pool)
+            for host in dict.fromkeys(t.host for t in targets[:workers])
+        }
+        from netcheck import certs
+        from netcheck.probes.tls import make_context
+
+        stores = [certs.load_store(store) for store in settings.trust]
+        if observer is not None:
+            observer.started(len(targets))
+        run = _Run(settings, resolver, make_context(), stores, dns_pool, asked)
         futures = [pool.submit(_probe_and_report, run, target, observer) for target in targets]
         return [future.result() for future in futures]
 
@@ -84,6 +104,9 @@ def _probe_and_report(run: _Run, target: Target, observer: Observer | None) -> O
 
 def probe(run: _Run, target: Target) -> Observation:
     """Resolve, connect (directly or through the proxy), shake hands, then one request."""
+    from netcheck.probes.http import PlainStream, fetch, request
+    from netcheck.probes.tls import TlsStream, handshake, judge
+
     settings = run.settings
     at = Observation(_now(), settings.proxy.redacted_url if settings.proxy else None)
     proxy = settings.proxy
@@ -91,11 +114,11 @@ def probe(run: _Run, target: Target) -> Observation:
         return _plain_via_proxy(run, target, at, proxy)
     if proxy is not None:
         # The proxy resolves the name; ours is asked alongside, as evidence only.
-        dns_future = run.dns_pool.submit(dns_probe.resolve, target.host, run.resolver, run.dns_pool)
+        dns_future = run.lookup(target.host)
         sock, tcp, proxy_obs = open_tunnel(proxy, target.host, target.port, settings.timeout)
         dns_obs: DnsObservation | None = dns_future.result()
     else:
-        dns_obs, proxy_obs = dns_probe.resolve(target.host, run.resolver, run.dns_pool), None
+        dns_obs, proxy_obs = run.lookup(target.host).result(), None
         if dns_obs.outcome is not Outcome.OK:
             return replace(at, dns=dns_obs)
         # A sinkhole answer leads nowhere (or to a local service): there is nothing to try.
@@ -131,8 +154,10 @@ def _plain_via_proxy(
 ) -> Observation:
     """Plain HTTP goes to the proxy as an absolute-form request: many proxies refuse CONNECT
     to port 80, yet forward GET http://host/ (this is how revocation checks travel)."""
+    from netcheck.probes.http import PlainStream, fetch
+
     timeout = run.settings.timeout
-    dns_future = run.dns_pool.submit(dns_probe.resolve, target.host, run.resolver, run.dns_pool)
+    dns_future = run.lookup(target.host)
     sock, tcp = connect_host(proxy.host, proxy.port, timeout)
     dns_obs = dns_future.result()
     if sock is None:
