@@ -1,0 +1,213 @@
+"""Writes RESULTS.md: the machine, the issue's targets as ratios of this run, every median."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import subprocess
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.measure import Case
+
+REPO = Path(__file__).resolve().parents[1]
+# Everything below this line in RESULTS.md is written by people and kept on every rerun.
+ANALYSIS_MARK = "<!-- analysis: written by hand, kept when bench/run.py rewrites the file -->"
+
+
+@dataclass(frozen=True)
+class Machine:
+    cpus: int
+    memory_gib: float
+    kernel: str
+    python: str
+    openssl: str
+    curl: str
+    sslyze: str
+    load_average: str
+    commit: str
+
+
+def _first_line(argv: Sequence[str]) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+    except OSError:
+        return "not installed"
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0] if lines else "unknown"
+
+
+def machine(sslyze: Path | None) -> Machine:
+    meminfo = Path("/proc/meminfo").read_text().split()
+    memory_kib = int(meminfo[meminfo.index("MemTotal:") + 1])
+    sslyze_version = (
+        _first_line(
+            [
+                str(sslyze.parent / "python"),
+                "-c",
+                "import importlib.metadata as m; print(m.version('sslyze'))",
+            ]
+        )
+        if sslyze is not None
+        else "not installed"
+    )
+    return Machine(
+        cpus=os.cpu_count() or 0,
+        memory_gib=memory_kib / 1024 / 1024,
+        kernel=platform.release(),
+        python=platform.python_version(),
+        openssl=_first_line(["openssl", "version"]),
+        curl=_first_line(["curl", "--version"]).split(" (")[0],
+        sslyze=sslyze_version,
+        load_average=" ".join(f"{x:.2f}" for x in os.getloadavg()),
+        commit=_first_line(["git", "-C", str(REPO), "describe", "--always", "--dirty"]),
+    )
+
+
+@dataclass(frozen=True)
+class Target:
+    what: str
+    measured: str
+    limit: str
+    met: bool
+
+
+def targets(by_key: dict[str, Case], concurrency_option: bool) -> list[Target]:
+    """The issue's targets, each a ratio or a bound within this one run."""
+
+    def median(key: str) -> float:
+        return by_key[key].median
+
+    def ratio(
+        what: str, top: str, bottom: str, limit: float, ok: Callable[[float], bool]
+    ) -> Target:
+        value = median(top) / median(bottom)
+        shown = f"{value:.2f}x ({median(top):.3f} s / {median(bottom):.3f} s)"
+        return Target(what, shown, f"{limit:g}x", ok(value))
+
+    def bound(what: str, key: str, limit: float) -> Target:
+        return Target(what, f"{median(key):.3f} s", f"{limit:g} s", median(key) <= limit)
+
+    rss_1, rss_50 = by_key["netcheck-1"].peak_rss_mb, by_key["netcheck-50"].peak_rss_mb
+    big = by_key["netcheck-all-ids"]
+    per_target_small = (rss_50 - rss_1) / 49
+    per_target_big = (big.peak_rss_mb - rss_50) / ((big.targets or 51) - 50)
+    found = [
+        ratio(
+            "50 targets: netcheck / curl --parallel",
+            "netcheck-50",
+            "curl-parallel-50",
+            1.5,
+            lambda v: v <= 1.5,
+        ),
+        ratio(
+            "50 targets: openssl loop / netcheck",
+            "openssl-50",
+            "netcheck-50",
+            20,
+            lambda v: v >= 20,
+        ),
+        ratio(
+            "all regions / one target",
+            "netcheck-all",
+            "netcheck-1",
+            3,
+            lambda v: v < 3,
+        ),
+        ratio(
+            "all regions with IDs / one target",
+            "netcheck-all-ids",
+            "netcheck-1",
+            3,
+            lambda v: v < 3,
+        ),
+        bound("50 targets blackholed, --timeout 3", "blackholed-50", 4.5),
+        bound("all regions blackholed, --timeout 3", "blackholed-all", 4.5),
+        bound(
+            "all regions blackholed, --timeout 3 --concurrency 256 (no queue)",
+            "blackholed-all-wide",
+            4.5,
+        ),
+        bound("50 targets, endpoints and resolver blackholed, --timeout 3", "silent-50", 4.5),
+        ratio("--version / python -c pass", "version", "bare", 3, lambda v: v < 3),
+        ratio("--help / python -c pass", "help", "bare", 3, lambda v: v < 3),
+        Target("peak RSS, 50 targets", f"{rss_50:.1f} MB", "80 MB", rss_50 < 80),
+        Target(
+            "RSS growth per target: 1 to 50, then 50 to all regions with IDs",
+            f"{per_target_small * 1024:.0f} KiB, then {per_target_big * 1024:.0f} KiB",
+            "no worse than linear",
+            per_target_big <= max(per_target_small, 0.0) * 1.25 + 0.05,
+        ),
+        Target(
+            "a concurrency limit option",
+            "--concurrency" if concurrency_option else "none",
+            "exists",
+            concurrency_option,
+        ),
+    ]
+    return found
+
+
+def render(
+    cases: Sequence[Case],
+    machine: Machine,
+    rtt_ms: float,
+    runs: int,
+    command: str,
+    concurrency_option: bool,
+) -> str:
+    by_key = {c.key: c for c in cases}
+    now = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Written by `{command}` (as root) on {now}, netcheck at `{machine.commit}`.",
+        f"Every number is a whole process from spawn to exit, the median of {runs} rounds; each",
+        "round runs every command once, interleaved. The world (bench/README.md) delays every",
+        f"packet 50 ms each way in the router: a measured round trip of {rtt_ms:.0f} ms.",
+        "",
+        "## Machine",
+        "",
+        "| | |",
+        "|---|---|",
+        f"| CPUs (nproc) | {machine.cpus} |",
+        f"| memory | {machine.memory_gib:.1f} GiB |",
+        f"| kernel | {machine.kernel} |",
+        f"| Python | {machine.python} |",
+        f"| OpenSSL | {machine.openssl} |",
+        f"| curl | {machine.curl} |",
+        f"| sslyze | {machine.sslyze} |",
+        f"| load average at start | {machine.load_average} |",
+        "",
+        "## Targets (issue 6), as ratios within this run",
+        "",
+        "| target | measured | limit | met |",
+        "|---|---|---|---|",
+    ]
+    for t in targets(by_key, concurrency_option):
+        lines.append(f"| {t.what} | {t.measured} | {t.limit} | {'yes' if t.met else '**no**'} |")
+    lines += [
+        "",
+        "## Every measurement",
+        "",
+        "| workload | tool | targets | median s | min-max s | peak RSS MB | exit codes |",
+        "|---|---|---:|---:|---:|---:|---|",
+    ]
+    for c in cases:
+        lines.append(
+            f"| {c.group} | {c.tool} | {c.targets if c.targets is not None else ''} "
+            f"| {c.median:.3f} | {c.low:.3f}-{c.high:.3f} | {c.peak_rss_mb:.1f} | {c.exit_codes} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write(path: Path, text: str) -> None:
+    """Replace the generated part of `path`, keeping the analysis below ANALYSIS_MARK."""
+    kept = ""
+    if path.exists():
+        old = path.read_text(encoding="utf-8")
+        if ANALYSIS_MARK in old:
+            kept = old[old.index(ANALYSIS_MARK) :]
+    path.write_text(text + "\n" + (kept or ANALYSIS_MARK + "\n"), encoding="utf-8")
