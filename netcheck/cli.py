@@ -219,7 +219,7 @@ def probe_options(func: F) -> F:
         click.option(
             "--concurrency",
             type=click.IntRange(min=1, max=1024),
-            default=64,
+            default=256,
             show_default=True,
             envvar=_env("CONCURRENCY"),
             show_envvar=True,
@@ -327,6 +327,7 @@ def probe_settings(
             raise UsageError(
                 f"--dns-server {dns_server!r} is not an IP address (e.g. 10.0.0.53 or 2001:db8::53)"
             ) from None
+    _allow_open_files(concurrency)
     return ProbeSettings(
         timeout=timeout,
         trust=trust_stores(ca_bundle),
@@ -334,6 +335,23 @@ def probe_settings(
         dns_server=dns_server,
         concurrency=concurrency,
     )
+
+
+def _allow_open_files(concurrency: int) -> None:
+    """Raise the soft limit on open files so every probe in flight gets its descriptors.
+
+    A probe holds up to four at once (two DNS sockets, then its TCP socket and a selector);
+    the common soft limit of 1024 would cap a full run well below --concurrency.
+    """
+    try:
+        import resource
+    except ImportError:  # Windows has no such limit to raise
+        return
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = 4 * concurrency + 64
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, ceiling), hard))
 
 
 def trust_stores(ca_bundle: str | None) -> tuple[TrustStore, ...]:
