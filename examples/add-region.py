@@ -24,11 +24,21 @@ def main() -> None:
     region = next((r for r in catalogue["regions"] if r["name"] == region_name), None)
     if region is None:
         # A region the catalogue does not list at all: describe it in full.
-        region = {"name": region_name, "display_name": region_name, "cloud": "public",
-                  "legacy_jrds": None, "legacy_agentservice": None, "original_2018": False}
+        region = {
+            "name": region_name,
+            "display_name": region_name,
+            "cloud": "public",
+            "legacy_jrds": None,
+            "legacy_agentservice": None,
+            "original_2018": False,
+        }
         catalogue["regions"].append(region)
-    region.update(code=code, account_domains=["azure-automation.net"], doubtful=None,
-                  source=f"location code {code!r} taken from the account's own URL")
+    region.update(
+        code=code,
+        account_domains=["azure-automation.net"],
+        doubtful=None,
+        source=f"location code {code!r} taken from the account's own URL",
+    )
     with open(output, "w", encoding="utf-8") as handle:
         yaml.safe_dump(catalogue, handle, sort_keys=False, allow_unicode=True)
     print(f"wrote {output}: {region_name} now has location code {code}")

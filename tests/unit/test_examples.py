@@ -1,0 +1,53 @@
+"""The recipes in examples/ run as documented."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from netcheck.catalogue import load_catalogue
+from netcheck.expand import Selection, deployments_for, expand, find_region
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ACCOUNT = "4f3e2d1c-0b9a-8765-4321-0fedcba98765"
+
+
+def test_add_region_writes_a_catalogue_check_can_use(tmp_path: Path) -> None:
+    output = tmp_path / "my-regions.yaml"
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / "add-region.py"), "swedencentral", "sec", str(output)],
+        check=True,
+        capture_output=True,
+    )
+    catalogue = load_catalogue(str(output))
+    region = find_region(catalogue, "swedencentral")
+    assert region.code == "sec"
+    selection = Selection(region, deployments_for(None, ACCOUNT, False), account_id=ACCOUNT)
+    hosts = {t.host for t in expand(catalogue, selection) if t.skip_reason is None}
+    assert f"{ACCOUNT}.jrds.sec.azure-automation.net" in hosts
+    # Microsoft's CAs came along, so TLS can still be judged
+    assert catalogue.authorities
+
+
+def test_add_region_describes_a_region_the_catalogue_lacks(tmp_path: Path) -> None:
+    output = tmp_path / "my-regions.yaml"
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / "add-region.py"), "atlantiscentral", "atc", str(output)],
+        check=True,
+        capture_output=True,
+    )
+    assert find_region(load_catalogue(str(output)), "atc").name == "atlantiscentral"
+
+
+def test_shell_recipe_parses() -> None:
+    subprocess.run(["bash", "-n", str(EXAMPLES / "check-through-proxy.sh")], check=True)
+
+
+def test_pipeline_recipes_are_yaml_that_runs_netcheck_check() -> None:
+    for name in ("github-actions-predeploy.yml", "azure-pipelines-predeploy.yml"):
+        text = (EXAMPLES / name).read_text(encoding="utf-8")
+        assert yaml.safe_load(text)
+        assert "netcheck check" in text and "junit" in text
