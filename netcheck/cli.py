@@ -50,6 +50,10 @@ EXIT_HELP = (
     "Exit codes: 0 no failing finding; 1 at least one failing finding; "
     "2 bad usage or input; 3 internal error (rerun with --debug)."
 )
+# Commands that list or generate rather than probe never exit 1.
+OUTPUT_EXIT_HELP = (
+    "Exit codes: 0 done; 2 bad usage or input; 3 internal error (rerun with --debug)."
+)
 
 
 def _env(name: str) -> str:
@@ -510,7 +514,7 @@ def diagnose(
 
 @cli.command(
     epilog="\b\nExamples:\n  netcheck explain TLS_INTERCEPTED\n  netcheck explain --list\n\n"
-    + EXIT_HELP
+    + OUTPUT_EXIT_HELP
 )
 @click.argument("code", required=False)
 @click.option("--list", "list_all", is_flag=True, help="List every finding code.")
@@ -571,7 +575,7 @@ def _flat(value: Any) -> str:
 
 @cli.command(
     epilog="\b\nExamples:\n  netcheck regions\n  netcheck regions --format csv > regions.csv\n\n"
-    + EXIT_HELP
+    + OUTPUT_EXIT_HELP
 )
 @click.option(
     "--catalogue",
@@ -610,7 +614,7 @@ def regions(catalogue: str | None, fmt: str) -> None:
 
 @cli.command(
     epilog="\b\nExamples:\n  netcheck endpoints --region westeurope --workspace-id <GUID> "
-    "--update-management\n  netcheck endpoints -r usgovvirginia --format csv\n\n" + EXIT_HELP
+    "--update-management\n  netcheck endpoints -r usgovvirginia --format csv\n\n" + OUTPUT_EXIT_HELP
 )
 @selection_options
 @_table_format
@@ -673,7 +677,7 @@ Examples:
 \b
 Every format is described in docs/rules.md.
 """
-    + EXIT_HELP
+    + OUTPUT_EXIT_HELP
 )
 
 
