@@ -239,7 +239,10 @@ def start_squid(ca: Issued, upstream_roots: Path, folder: Path) -> Interceptor:
         ca_file.write_bytes(ca.pem() + ca.key_pem())
         upstream = scratch / "upstream-roots.pem"
         shutil.copyfile(upstream_roots, upstream)
-        certgen = root / "usr/lib/squid/security_file_certgen"
+        # squid runs its helper as the unprivileged proxy user, who may not be able to reach
+        # the unpacked tree (a clone under a 0700 temporary folder): give it its own copy.
+        certgen = scratch / "security_file_certgen"
+        shutil.copy2(root / "usr/lib/squid/security_file_certgen", certgen)
         db = scratch / "ssl_db"
         netns.sh(str(certgen), "-c", "-s", str(db), "-M", "4MB")
         conf = scratch / "squid.conf"
