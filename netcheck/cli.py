@@ -10,9 +10,9 @@ import json
 import os
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -56,53 +56,58 @@ OUTPUT_EXIT_HELP = (
 )
 
 
-def _env(name: str) -> str:
-    return f"NETCHECK_{name}"
+Decorator = Callable[[Callable[..., Any]], Callable[..., Any]]
+
+
+def _option(*decls: str, env: str, **attrs: Any) -> Decorator:
+    """An option that can also come from the environment variable NETCHECK_<env>."""
+    return click.option(*decls, envvar=f"NETCHECK_{env}", show_envvar=True, **attrs)
+
+
+def _stack(func: F, decorators: Sequence[Decorator]) -> F:
+    """Apply option decorators in the order they are listed (as they would read stacked)."""
+    wrapped: Callable[..., Any] = func
+    for decorator in reversed(decorators):
+        wrapped = decorator(wrapped)
+    return cast(F, wrapped)
 
 
 def selection_options(func: F) -> F:
     """Options that choose the targets; shared by every command that expands the catalogue."""
     decorators = [
-        click.option(
+        _option(
             "--region",
             "-r",
-            envvar=_env("REGION"),
-            show_envvar=True,
+            env="REGION",
             help='Azure region: ARM name (westeurope), display name ("West Europe") or '
             "location code (we); case-insensitive. Required (check: or --all-regions).",
         ),
-        click.option(
+        _option(
             "--workspace-id",
-            envvar=_env("WORKSPACE_ID"),
-            show_envvar=True,
+            env="WORKSPACE_ID",
             metavar="GUID",
             help="Log Analytics workspace ID (agent-based worker, Update Management).",
         ),
-        click.option(
+        _option(
             "--automation-account-id",
-            envvar=_env("AUTOMATION_ACCOUNT_ID"),
-            show_envvar=True,
+            env="AUTOMATION_ACCOUNT_ID",
             metavar="GUID",
             help="Automation account ID (extension-based worker).",
         ),
-        click.option(
+        _option(
             "--update-management",
             is_flag=True,
-            envvar=_env("UPDATE_MANAGEMENT"),
-            show_envvar=True,
+            env="UPDATE_MANAGEMENT",
             help="Include the Update Management endpoints.",
         ),
-        click.option(
+        _option(
             "--catalogue",
-            envvar=_env("CATALOGUE"),
-            show_envvar=True,
+            env="CATALOGUE",
             metavar="FILE",
             help="Use this endpoint catalogue instead of the shipped one (see docs/catalogue.md).",
         ),
     ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    return _stack(func, decorators)
 
 
 def _select(
@@ -196,61 +201,53 @@ Examples:
 def probe_options(func: F) -> F:
     """The probe and output options; shared by check and diagnose."""
     decorators = [
-        click.option(
+        _option(
             "--ca-bundle",
-            envvar=_env("CA_BUNDLE"),
-            show_envvar=True,
+            env="CA_BUNDLE",
             metavar="PEM",
             help="Trust these roots instead of the built-in certifi bundle.",
         ),
-        click.option(
+        _option(
             "--dns-server",
-            envvar=_env("DNS_SERVER"),
-            show_envvar=True,
+            env="DNS_SERVER",
             metavar="IP",
             help="Ask this DNS server instead of the system's resolvers.",
         ),
-        click.option(
+        _option(
             "--timeout",
             type=click.FloatRange(min=0.1, max=300),
             default=5.0,
             show_default=True,
-            envvar=_env("TIMEOUT"),
-            show_envvar=True,
+            env="TIMEOUT",
             metavar="SECONDS",
             help="Time allowed for each network step (DNS, connect, TLS, HTTP).",
         ),
-        click.option(
+        _option(
             "--concurrency",
             type=click.IntRange(min=1, max=1024),
             default=256,
             show_default=True,
-            envvar=_env("CONCURRENCY"),
-            show_envvar=True,
+            env="CONCURRENCY",
             help="Targets probed at the same time; more wait their turn.",
         ),
-        click.option(
+        _option(
             "--format",
             "fmt",
             type=click.Choice(["table", "json", "junit", "markdown"]),
             default="table",
             show_default=True,
-            envvar=_env("FORMAT"),
-            show_envvar=True,
+            env="FORMAT",
             help="Report format (json is documented in docs/report-json.md).",
         ),
-        click.option(
+        _option(
             "--output",
             "-o",
-            envvar=_env("OUTPUT"),
-            show_envvar=True,
+            env="OUTPUT",
             metavar="FILE",
             help="Write the report to FILE instead of stdout.",
         ),
     ]
-    for decorator in reversed(decorators):
-        func = decorator(func)
-    return func
+    return _stack(func, decorators)
 
 
 @cli.command(epilog=_CHECK_EPILOG)
@@ -261,10 +258,9 @@ def probe_options(func: F) -> F:
     help="Instead of --region: every region of the catalogue at once, each host probed once "
     "(e.g. one central proxy serving workers in many regions).",
 )
-@click.option(
+@_option(
     "--proxy",
-    envvar=_env("PROXY"),
-    show_envvar=True,
+    env="PROXY",
     metavar="URL",
     help="Go through this HTTP proxy (CONNECT): http://[user:password@]host:port. "
     "The password is never printed.",
@@ -435,10 +431,9 @@ Examples:
     "-r",
     help="The region to probe when the worker's settings name none (overrides them).",
 )
-@click.option(
+@_option(
     "--catalogue",
-    envvar=_env("CATALOGUE"),
-    show_envvar=True,
+    env="CATALOGUE",
     metavar="FILE",
     help="Use this endpoint catalogue instead of the shipped one.",
 )
@@ -577,10 +572,9 @@ def _flat(value: Any) -> str:
     epilog="\b\nExamples:\n  netcheck regions\n  netcheck regions --format csv > regions.csv\n\n"
     + OUTPUT_EXIT_HELP
 )
-@click.option(
+@_option(
     "--catalogue",
-    envvar=_env("CATALOGUE"),
-    show_envvar=True,
+    env="CATALOGUE",
     metavar="FILE",
     help="Use this endpoint catalogue instead of the shipped one.",
 )
