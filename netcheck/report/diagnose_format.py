@@ -113,7 +113,9 @@ def _table(diagnosis: Diagnosis) -> str:
     lines += _causes_text(diagnosis.causes)
     lines += ["", "HOST", tabulate(_host_rows(diagnosis.host), tablefmt="plain"), ""]
     lines += ["WORKER", *_discovery_text(diagnosis), ""]
-    lines += ["ENDPOINTS", table.render(diagnosis.report).rstrip("\n")]
+    probed = bool(diagnosis.report.results)
+    endpoints = table.render(diagnosis.report).rstrip("\n") if probed else "none probed (see above)"
+    lines += ["ENDPOINTS", endpoints]
     return "\n".join(lines) + "\n"
 
 
