@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import json
-import socket
-import sys
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from netcheck.cli import main
 from netcheck.expand import Selection, deployments_for, expand, selected_regions
 from netcheck.models import Catalogue, Target
+
+from .conftest import Netcheck
 
 W = "1f2e3d4c-5b6a-7980-1a2b-3c4d5e6f7a8b"
 A = "4f3e2d1c-0b9a-8765-4321-0fedcba98765"
@@ -117,34 +115,11 @@ certificate_authorities: []
 """
 
 
-def netcheck(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *args: str
-) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["netcheck", *args])
-    for name in ("NETCHECK_REGION", "NETCHECK_CATALOGUE"):
-        monkeypatch.delenv(name, raising=False)
-    code = 0
-    try:
-        main()
-    except SystemExit as exc:
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
-
-
 @pytest.fixture
 def lab(tmp_path: Path) -> Path:
     path = tmp_path / "two-regions.yaml"
     path.write_text(TWO_REGIONS, encoding="utf-8")
     return path
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """Bound, not listening: the proxy refuses at once, so no packet leaves loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
 
 
 @pytest.mark.parametrize(
@@ -156,28 +131,19 @@ def closed_port() -> Iterator[int]:
     ],
 )
 def test_region_or_all_regions_is_one_usage_error(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    lab: Path,
-    args: list[str],
-    message: str,
+    netcheck: Netcheck, lab: Path, args: list[str], message: str
 ) -> None:
-    code, out, err = netcheck(monkeypatch, capsys, *args, "--catalogue", str(lab))
-    assert code == 2
-    assert out == ""
-    assert len(err.splitlines()) == 1
-    assert message in err
+    run = netcheck(*args, "--catalogue", str(lab))
+    assert run.code == 2
+    assert run.out == ""
+    assert len(run.err.splitlines()) == 1
+    assert message in run.err
 
 
 def test_check_all_regions_probes_each_host_once(
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    lab: Path,
-    closed_port: int,
+    netcheck: Netcheck, lab: Path, closed_port: int
 ) -> None:
-    code, out, err = netcheck(
-        monkeypatch,
-        capsys,
+    run = netcheck(
         "check",
         "--all-regions",
         "--catalogue", str(lab),
@@ -186,8 +152,8 @@ def test_check_all_regions_probes_each_host_once(
         "--timeout", "0.3",
         "--format", "json",
     )  # fmt: skip
-    report = json.loads(out)
-    assert code == 1, err  # the proxy refuses: findings, not a usage error
+    report = json.loads(run.out)
+    assert run.code == 1, run.err  # the proxy refuses: findings, not a usage error
     assert report["options"]["region"] == "all"
     hosts = sorted(t["host"] for t in report["targets"])
     assert hosts == [

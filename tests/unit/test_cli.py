@@ -7,19 +7,19 @@ import csv
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import pytest
 
-from netcheck.cli import cli, main
+from netcheck.cli import cli
 from netcheck.report import Format
+
+from .conftest import Netcheck, Run
 
 W = "1f2e3d4c-5b6a-7980-1a2b-3c4d5e6f7a8b"
 SECRET = "Pr0xy-S3cret!"
@@ -62,46 +62,11 @@ certificate_authorities: []
 """
 
 
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
 @pytest.fixture(autouse=True)
 def _no_netcheck_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("NETCHECK_"):
             monkeypatch.delenv(name)
-
-
-Netcheck = Callable[..., Run]
-
-
-@pytest.fixture
-def netcheck(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Netcheck:
-    """Run `netcheck ARGS` in this process through main(), as the console script does."""
-
-    def run(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["netcheck", *args])
-        code = 0
-        try:
-            main()
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    """A loopback port that is bound but not listening: a connection is refused at once."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -5,60 +5,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import socket
-import sys
 import xml.etree.ElementTree as ET
 import zipfile
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from netcheck.cli import main
-
+from .conftest import Netcheck
 from .diagnose_builders import EVENT_4502, WORKER_LOG, WORKSPACE, HostBuilder
 
 PROXY_SECRET = "Diag-Pr0xy-S3cret"
 KEY_SECRET = "DIYKEYSECRET"
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
-
-
-Netcheck = Callable[..., Run]
-
-
-@pytest.fixture
-def netcheck(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> Netcheck:
-    """`netcheck ARGS` through main(), in an environment with no proxy variables."""
-    for name in list(os.environ):
-        if name.startswith("NETCHECK_") or name.lower() in ("https_proxy", "no_proxy"):
-            monkeypatch.delenv(name)
-
-    def run(*args: str) -> Run:
-        monkeypatch.setattr(sys, "argv", ["netcheck", *args])
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    return run
-
-
-@pytest.fixture
-def closed_port() -> Iterator[int]:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        yield sock.getsockname()[1]
 
 
 @pytest.fixture
