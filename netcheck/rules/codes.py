@@ -452,7 +452,3 @@ CODES: dict[str, Code] = {
         ),
     )
 }
-
-
-def code(name: str) -> Code:
-    return CODES[name]
