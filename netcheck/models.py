@@ -293,10 +293,43 @@ class TargetResult:
 
 
 @dataclass(frozen=True)
+class CatalogueRef:
+    path: str
+    date: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RunOptions:
+    """What a run was asked to do: the `options` object of the JSON report (docs/report-json.md).
+
+    Its fields are rendered in this order, by name, so this class is that part of the contract.
+    """
+
+    region: str | None  # a region's ARM name, "all" for --all-regions, None when nothing was probed
+    cloud: str | None
+    workspace_id: str | None
+    automation_account_id: str | None
+    deployments: tuple[str, ...]
+    proxy: str | None  # the redacted URL: never the password
+    dns_server: str | None
+    timeout: float
+    trust: tuple[TrustStore, ...]
+    catalogue: CatalogueRef
+
+
+@dataclass(frozen=True, kw_only=True)
+class DiagnoseOptions(RunOptions):
+    """A diagnose run's options: a check's, plus the root read and why nothing was probed."""
+
+    root: str
+    not_probed: str | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     tool_version: str
     generated_at: str
-    options: dict[str, Any]
+    options: RunOptions
     results: tuple[TargetResult, ...]
     duration_ms: float
     findings: tuple[Finding, ...] = ()  # about the run as a whole (clock, partial interception)

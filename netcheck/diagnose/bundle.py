@@ -16,7 +16,7 @@ from netcheck.diagnose.redact import is_secret_file, redact_text
 _HOST_FILES = ("/etc/os-release",)
 
 
-def build(reports: Mapping[str, str], diagnosis: Diagnosis, files: HostFiles) -> bytes:
+def build(*, reports: Mapping[str, str], diagnosis: Diagnosis, files: HostFiles) -> bytes:
     """`reports` maps a member name ("report.json") to the rendered report."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from netcheck.diagnose.agent import Discovery
+from netcheck.diagnose.discovery_model import Discovery
 from netcheck.diagnose.host import HostFacts
 from netcheck.diagnose.logs import LogScan
-from netcheck.diagnose.proxy import ProxyChoice
+from netcheck.diagnose.proxy_choice import ProxyChoice
 from netcheck.diagnose.scope import Scope
+from netcheck.findings.codes import CODES
 from netcheck.models import Finding, Report, Severity, Status, overall_status, status_of
-from netcheck.rules.codes import CODES
 
 # How likely each code is to be *the* reason a worker fails, most likely first; severity is
 # compared before this order. Things that stop everything (a stopped service, an unusable
@@ -81,7 +81,7 @@ class Cause:
     docs: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Diagnosis:
     """Everything `netcheck diagnose` found: the check-shaped report plus what it read."""
 

@@ -8,8 +8,8 @@ import ssl
 from dataclasses import dataclass
 
 from netcheck.diagnose.hostfs import HostFiles
+from netcheck.findings.base import finding
 from netcheck.models import Finding
-from netcheck.rules.base import finding
 
 MIN_CORES = 2
 MIN_MEMORY_GB = 4

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 from netcheck.diagnose.hostfs import HostFiles
 from netcheck.diagnose.redact import redact_text
+from netcheck.findings.base import finding
 from netcheck.models import Finding
-from netcheck.rules.base import finding
 
 TAIL_BYTES = 256 * 1024
 _QUOTED = 5  # lines quoted per signature; the rest are counted

@@ -7,10 +7,10 @@ import uuid
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from netcheck.diagnose.agent import Discovery
+from netcheck.diagnose.discovery_model import Discovery
 from netcheck.expand import Selection, deployments_for, find_region
+from netcheck.findings.base import finding
 from netcheck.models import Catalogue, Deployment, Finding, Region
-from netcheck.rules.base import finding
 
 # Settings that hold a URL of the account's regional service, in the order they are trusted.
 _URL_SETTINGS = ("jrds_url", "automation_account_url", "registration_url", "dsc_endpoint")

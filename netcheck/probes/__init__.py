@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import dns.resolver
 
-from netcheck.addresses import is_sinkhole
+from netcheck.address_kinds import is_sinkhole
 from netcheck.models import (
     DnsObservation,
     HttpObservation,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import time
-from concurrent.futures import Executor
+from collections.abc import Iterable
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 import dns.exception
 import dns.rdatatype
@@ -41,6 +42,14 @@ def resolve(host: str, resolver: dns.resolver.Resolver, pool: Executor) -> DnsOb
         return DnsObservation(Outcome.OK, servers, addresses, cnames, None, duration)
     outcome, error = min(((r[0], r[3]) for r in results), key=lambda pair: _RANK.index(pair[0]))
     return DnsObservation(outcome, servers, (), cnames, error, duration)
+
+
+def resolve_hosts(hosts: Iterable[str], timeout: float = 5.0) -> dict[str, DnsObservation]:
+    """Today's answers for each name from the system's resolvers (`netcheck rules --resolve`)."""
+    resolver = make_resolver(None, timeout)
+    # resolve() asks for AAAA in the pool while it asks for A itself; one host at a time
+    with ThreadPoolExecutor(1, thread_name_prefix="dns") as pool:
+        return {host: resolve(host, resolver, pool) for host in dict.fromkeys(hosts)}
 
 
 def _query(

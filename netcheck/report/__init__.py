@@ -1,12 +1,17 @@
-"""Report renderers: one module per format, all pure (report in, text out)."""
+"""Report renderers: one module per format, all pure (report in, text out).
+
+The renderers are imported on first use: the command line needs the format names at start-up,
+and importing every renderer (tabulate, the models) would slow every netcheck command.
+"""
 
 from __future__ import annotations
 
 import enum
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from netcheck.models import Report
-from netcheck.report import json_format, junit, markdown, table
+if TYPE_CHECKING:
+    from netcheck.models import Report
 
 
 class Format(str, enum.Enum):
@@ -16,13 +21,17 @@ class Format(str, enum.Enum):
     MARKDOWN = "markdown"
 
 
-RENDERERS: dict[Format, Callable[[Report], str]] = {
-    Format.TABLE: table.render,
-    Format.JSON: json_format.render,
-    Format.JUNIT: junit.render,
-    Format.MARKDOWN: markdown.render,
-}
+def renderers() -> dict[Format, Callable[[Report], str]]:
+    """Every format's renderer."""
+    from netcheck.report import json_format, junit, markdown, table
+
+    return {
+        Format.TABLE: table.render,
+        Format.JSON: json_format.render,
+        Format.JUNIT: junit.render,
+        Format.MARKDOWN: markdown.render,
+    }
 
 
 def render(report: Report, fmt: Format) -> str:
-    return RENDERERS[fmt](report)
+    return renderers()[fmt](report)

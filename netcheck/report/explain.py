@@ -8,7 +8,7 @@ import textwrap
 from tabulate import tabulate
 
 from netcheck.errors import UsageError
-from netcheck.rules.codes import CODES, Code
+from netcheck.findings.codes import CODES, Code
 
 _WIDTH = 100
 

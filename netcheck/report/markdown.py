@@ -17,9 +17,9 @@ def render(report: Report) -> str:
     lines = [
         f"# netcheck report: {s['status'].upper()}",
         "",
-        f"- Region: {opts.get('region')} ({opts.get('cloud')} cloud)",
-        f"- Deployments: {', '.join(opts.get('deployments', []))}",
-        f"- Proxy: {opts.get('proxy') or 'none (direct)'}",
+        f"- Region: {opts.region} ({opts.cloud} cloud)",
+        f"- Deployments: {', '.join(opts.deployments)}",
+        f"- Proxy: {opts.proxy or 'none (direct)'}",
         f"- Generated: {report.generated_at} by netcheck {report.tool_version}",
         f"- Targets: {s['targets']} ({', '.join(f'{n} {k}' for k, n in s['counts'].items() if n)})",
         "",

@@ -79,7 +79,7 @@ def render(report: Report) -> str:
         textwrap.wrap(
             f"{s['status'].upper()}: {s['targets']} targets ({counts}) in "
             f"{s['duration_ms'] / 1000:.1f} s"
-            + (f" via proxy {report.options['proxy']}" if report.options.get("proxy") else ""),
+            + (f" via proxy {report.options.proxy}" if report.options.proxy else ""),
             _WIDTH,
             subsequent_indent="  ",
             break_on_hyphens=False,

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.diagnose_builders import ACCOUNT, EVENT_4502, WORKER_LOG, WORKSPACE, HostBuilder
+from tests.unit.diagnose.builders import ACCOUNT, EVENT_4502, WORKER_LOG, WORKSPACE, HostBuilder
 from tests.world import plan, scenarios
 from tests.world.catalogue import REPO
 from tests.world.run import CliRun, clean_env

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from netcheck.findings.base import RuleContext
 from netcheck.interceptors import load_products
 from netcheck.models import (
     CertificateInfo,
@@ -22,7 +23,6 @@ from netcheck.models import (
     TlsObservation,
     TrustVerdict,
 )
-from netcheck.rules.base import RuleContext
 
 HOST = "acct.agentsvc.azure-automation.net"
 NOW = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)

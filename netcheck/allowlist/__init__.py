@@ -1,0 +1,67 @@
+"""Allow-list renderers: one module per family, all pure (rule set in, text out).
+
+The renderers are imported on first use: the command line needs the format names at start-up,
+and importing every renderer (and the catalogue behind them) would slow every netcheck command.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from netcheck.allowlist.ruleset import RuleSet
+
+
+class Format(str, enum.Enum):
+    LIST = "list"
+    CSV = "csv"
+    JSON = "json"
+    SQUID = "squid"
+    PAC = "pac"
+    NO_PROXY = "no-proxy"
+    AZURE_FIREWALL = "azure-firewall"
+    AZURE_FIREWALL_CLI = "azure-firewall-cli"
+    NSG = "nsg"
+    IPTABLES = "iptables"
+    IP6TABLES = "ip6tables"
+    NFTABLES = "nftables"
+    WINDOWS_FIREWALL = "windows-firewall"
+    TLS_BYPASS = "tls-bypass"
+
+
+def renderers() -> dict[Format, Callable[[RuleSet], str]]:
+    """Every format's renderer."""
+    from netcheck.allowlist import azure, hostfw, lists, proxy_configs
+
+    return {
+        Format.LIST: lists.render_list,
+        Format.CSV: lists.render_csv,
+        Format.JSON: lists.render_json,
+        Format.SQUID: proxy_configs.render_squid,
+        Format.PAC: proxy_configs.render_pac,
+        Format.NO_PROXY: proxy_configs.render_no_proxy,
+        Format.AZURE_FIREWALL: azure.render_firewall_template,
+        Format.AZURE_FIREWALL_CLI: azure.render_firewall_cli,
+        Format.NSG: azure.render_nsg,
+        Format.IPTABLES: hostfw.render_iptables,
+        Format.IP6TABLES: hostfw.render_ip6tables,
+        Format.NFTABLES: hostfw.render_nftables,
+        Format.WINDOWS_FIREWALL: hostfw.render_windows_firewall,
+        Format.TLS_BYPASS: lists.render_tls_bypass,
+    }
+
+
+# Formats that match addresses, not names: they need --service-tags or --resolve.
+NEEDS_ADDRESSES = frozenset(
+    {Format.IPTABLES, Format.IP6TABLES, Format.NFTABLES, Format.WINDOWS_FIREWALL}
+)
+# Formats that can carry addresses: those above, and json, which lists them per entry.
+TAKES_ADDRESSES = NEEDS_ADDRESSES | {Format.JSON}
+# Formats with no room for a comment: their header goes to stderr instead.
+HEADERLESS = frozenset({Format.CSV, Format.NO_PROXY})
+
+
+def render(ruleset: RuleSet, fmt: Format) -> str:
+    return renderers()[fmt](ruleset)

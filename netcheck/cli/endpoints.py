@@ -1,0 +1,33 @@
+"""`netcheck endpoints`: the targets a check would probe, with purpose and source."""
+
+from __future__ import annotations
+
+import click
+
+from netcheck.cli.base import LISTING_FORMAT_OPTION, OUTPUT_EXIT_HELP, select, selection_options
+from netcheck.report.listing import ListingFormat
+
+
+@click.command(
+    epilog="\b\nExamples:\n  netcheck endpoints --region westeurope --workspace-id <GUID> "
+    "--update-management\n  netcheck endpoints -r usgovvirginia --format csv\n\n" + OUTPUT_EXIT_HELP
+)
+@selection_options
+@LISTING_FORMAT_OPTION
+def endpoints(
+    region: str,
+    workspace_id: str | None,
+    automation_account_id: str | None,
+    update_management: bool,
+    catalogue: str | None,
+    fmt: str,
+) -> None:
+    """List the targets a check would probe, with purpose and source."""
+    from netcheck.expand import expand
+    from netcheck.report.listing import endpoint_rows, render
+
+    loaded, selection = select(
+        region, workspace_id, automation_account_id, update_management, catalogue
+    )
+    chosen = ListingFormat(fmt)
+    click.echo(render(endpoint_rows(expand(loaded, selection), chosen), chosen), nl=False)

@@ -1,0 +1,27 @@
+"""What every rule shares: the context it judges in and the way it builds a finding."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from netcheck.findings.codes import CODES
+from netcheck.interceptors import Product
+from netcheck.models import Finding
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Facts the rules need besides the observation: Microsoft's CAs and product names."""
+
+    microsoft_names: frozenset[str]  # case-folded CA common names
+    microsoft_thumbprints: frozenset[str]  # upper-case SHA-1
+    products: tuple[Product, ...]
+    microsoft_issuers: tuple[str, ...] = ()  # current issuing CAs, shown beside a forgery
+    bypass_domains: tuple[str, ...] = ()  # what to exempt from inspection for this setup
+
+
+def finding(code: str, message: str, remediation: str | None = None, **evidence: Any) -> Finding:
+    """A finding with the code's registered severity and, unless given, its standard fix."""
+    entry = CODES[code]
+    return Finding(code, entry.severity, message, remediation or entry.fix, evidence)

@@ -1,0 +1,141 @@
+"""Rules for name resolution, the TCP connection and the proxy tunnel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from netcheck.address_kinds import is_private, is_sinkhole
+from netcheck.findings.base import RuleContext, finding
+from netcheck.models import Finding, Observation, Outcome, Target
+
+_DNS_CODES = {
+    Outcome.NXDOMAIN: "DNS_NXDOMAIN",
+    Outcome.NO_ANSWER: "DNS_NO_ANSWER",
+    Outcome.SERVFAIL: "DNS_SERVFAIL",
+    Outcome.TIMEOUT: "DNS_TIMEOUT",
+    Outcome.ERROR: "DNS_SERVFAIL",
+}
+_DNS_WORDS = {
+    Outcome.NXDOMAIN: "does not exist (NXDOMAIN)",
+    Outcome.NO_ANSWER: "exists but has no A or AAAA record",
+    Outcome.SERVFAIL: "could not be resolved: the resolver failed (SERVFAIL/REFUSED)",
+    Outcome.TIMEOUT: "could not be resolved: the resolver did not answer in time",
+    Outcome.ERROR: "could not be resolved",
+}
+_TCP_CODES = {
+    Outcome.TIMEOUT: "TCP_TIMEOUT",
+    Outcome.REFUSED: "TCP_REFUSED",
+    Outcome.RESET: "TCP_REFUSED",
+    Outcome.UNREACHABLE: "TCP_UNREACHABLE",
+    Outcome.ERROR: "TCP_UNREACHABLE",
+}
+_TCP_WORDS = {
+    "TCP_TIMEOUT": "no answer: the packets are dropped",
+    "TCP_REFUSED": "the connection was refused (TCP reset)",
+    "TCP_UNREACHABLE": "the address is unreachable",
+}
+
+
+def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Finding]:
+    dns = obs.dns
+    if dns is None:
+        return []
+    resolver = ", ".join(dns.resolver) or "system resolver"
+    if obs.via_proxy is not None:
+        return []  # the proxy resolves names itself: local answers are evidence, not findings
+    if dns.outcome is not Outcome.OK:
+        return [
+            finding(
+                _DNS_CODES[dns.outcome],
+                f"{target.host} {_DNS_WORDS[dns.outcome]} (resolver {resolver})",
+                resolver=list(dns.resolver),
+                error=dns.error,
+                cnames=list(dns.cnames) or None,
+            )
+        ]
+    findings = []
+    sinkholed = [a for a in dns.addresses if is_sinkhole(a)]
+    if sinkholed:
+        findings.append(
+            finding(
+                "DNS_SINKHOLE",
+                f"{target.host} resolves to {', '.join(sinkholed)}: a DNS filter "
+                f"blocks it (resolver {resolver})",
+                addresses=list(dns.addresses),
+                resolver=list(dns.resolver),
+            )
+        )
+    private = [a for a in dns.addresses if is_private(a)]
+    if private:
+        link = next((c for c in dns.cnames if ".privatelink." in f".{c}"), None)
+        via = f" via {link} (Azure Private Link)" if link else ""
+        findings.append(
+            finding(
+                "DNS_PRIVATE",
+                f"{target.host} resolves to private address {', '.join(private)}{via}",
+                addresses=list(dns.addresses),
+                cnames=list(dns.cnames),
+                privatelink=link,
+            )
+        )
+    return findings
+
+
+def connection_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Finding]:
+    tcp, proxy = obs.tcp, obs.proxy
+    if tcp is None:
+        return []
+    if tcp.outcome is not Outcome.OK:
+        # Through a proxy, the TCP step is the connection to the proxy itself.
+        if obs.via_proxy is not None:
+            return [
+                finding(
+                    "PROXY_UNREACHABLE",
+                    f"the proxy {obs.via_proxy} cannot be reached: {tcp.error}",
+                    proxy=obs.via_proxy,
+                    error=tcp.error,
+                    attempts=list(tcp.attempts),
+                )
+            ]
+        code = _TCP_CODES.get(tcp.outcome, "TCP_UNREACHABLE")
+        return [
+            finding(
+                code,
+                f"TCP {target.port} to {target.host}: {_TCP_WORDS[code]}",
+                attempts=list(tcp.attempts),
+                error=tcp.error,
+            )
+        ]
+    if proxy is None or proxy.outcome is Outcome.OK:
+        return []
+    evidence: dict[str, Any] = {
+        "proxy": proxy.proxy,
+        "status": proxy.status,
+        "reason": proxy.reason,
+        "error": proxy.error,
+    }
+    if proxy.outcome is Outcome.AUTH_REQUIRED:
+        return [
+            finding(
+                "PROXY_AUTH_REQUIRED",
+                f"the proxy wants credentials for CONNECT "
+                f"{target.host}:{target.port} (HTTP {proxy.status})",
+                **evidence,
+            )
+        ]
+    if proxy.status is None:
+        return [
+            finding(
+                "PROXY_UNREACHABLE",
+                f"the proxy did not answer CONNECT {target.host}:{target.port}: {proxy.error}",
+                **evidence,
+            )
+        ]
+    return [
+        finding(
+            "PROXY_DENIED",
+            f"the proxy refused CONNECT {target.host}:{target.port} "
+            f"(HTTP {proxy.status} {proxy.reason or ''})".rstrip(),
+            **evidence,
+        )
+    ]
