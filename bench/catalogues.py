@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import yaml
 
 from netcheck.catalogue import load_catalogue
 from netcheck.expand import Selection, deployments_for, expand, probe_targets
-from tests.world.catalogue import authority_entries, write_shipped_with
+from tests.world.catalogue import one_region_catalogue, write_shipped_with
 from tests.world.pki import Issued
 
 REGION = "benchland"
@@ -25,43 +24,24 @@ def bench_host(index: int) -> str:
 
 def write_generated(path: Path, count: int, authorities: tuple[Issued, ...]) -> Path:
     """A one-region catalogue with `count` concrete HTTPS endpoints and nothing else."""
-    data: dict[str, Any] = {
-        "schema": 1,
-        "date": "2025-01-01",
-        "clouds": {
-            "public": {
-                "display_name": "Benchmark cloud",
-                "suffixes": {"automation": "azure-automation.net"},
-            }
-        },
-        "regions": [
-            {
-                "name": REGION,
-                "display_name": "Benchland",
-                "code": "bl",
-                "cloud": "public",
-                "account_domains": ["azure-automation.net"],
-                "legacy_jrds": None,
-                "legacy_agentservice": None,
-                "original_2018": False,
-                "doubtful": None,
-                "source": SOURCE,
-            }
-        ],
-        "endpoints": [
+    data = one_region_catalogue(
+        region=REGION,
+        display_name="Benchland",
+        code="bl",
+        cloud_name="Benchmark cloud",
+        endpoints=[
             {
                 "id": f"bench-{i:03}",
                 "pattern": bench_host(i),
                 "port": 443,
                 "purpose": "benchmark target",
                 "deployments": ["agent", "extension"],
-                "bypass_inspection": True,
-                "source": SOURCE,
             }
             for i in range(1, count + 1)
         ],
-        "certificate_authorities": authority_entries(authorities),
-    }
+        authorities=authorities,
+        source=SOURCE,
+    )
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 

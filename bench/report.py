@@ -1,4 +1,4 @@
-"""Writes RESULTS.md: the machine, the issue's targets as ratios of this run, every median."""
+"""Writes RESULTS.md: the machine, the targets as ratios of this run, every median."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ class Target:
 
 
 def targets(by_key: dict[str, Case], concurrency_option: bool) -> list[Target]:
-    """The issue's targets, each a ratio or a bound within this one run."""
+    """The targets netcheck holds itself to, each a ratio or a bound within this one run."""
 
     def median(key: str) -> float:
         return by_key[key].median
@@ -181,7 +181,7 @@ def render(
         f"| sslyze | {machine.sslyze} |",
         f"| load average at start | {machine.load_average} |",
         "",
-        "## Targets (issue 6), as ratios within this run",
+        "## Targets, as ratios within this run",
         "",
         "| target | measured | limit | met |",
         "|---|---|---|---|",

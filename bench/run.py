@@ -3,8 +3,8 @@
     python bench/run.py [--runs N] [--output bench/RESULTS.md] [--sslyze PATH]   (as root)
 
 Builds the ncb-* world (bench/world.py), times every command as a whole process (median of
---runs, every tool interleaved round by round), writes the table, the ratios the issue asks
-for and the machine to RESULTS.md, and tears the world down even after an error. It reports;
+--runs, every tool interleaved round by round), writes the table, the target ratios
+(bench/report.py) and the machine to RESULTS.md, and tears the world down even after an error. It reports;
 a missed target never makes it fail (exit 1 only when the world cannot be built).
 """
 

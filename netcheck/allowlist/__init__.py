@@ -1,8 +1,4 @@
-"""Allow-list renderers: one module per family, all pure (rule set in, text out).
-
-The renderers are imported on first use: the command line needs the format names at start-up,
-and importing every renderer (and the catalogue behind them) would slow every netcheck command.
-"""
+"""Allow-list renderers: one module per family, all pure (rule set in, text out)."""
 
 from __future__ import annotations
 

@@ -11,59 +11,24 @@ from netcheck.diagnose.host import HostFacts
 from netcheck.diagnose.logs import LogScan
 from netcheck.diagnose.proxy_choice import ProxyChoice
 from netcheck.diagnose.scope import Scope
+from netcheck.findings import codes
 from netcheck.findings.codes import CODES
 from netcheck.models import Finding, Report, Severity, Status, overall_status, status_of
 
-# How likely each code is to be *the* reason a worker fails, most likely first; severity is
-# compared before this order. Things that stop everything (a stopped service, an unusable
-# proxy, interception) come before things that stop one endpoint.
-PRIORITY: tuple[str, ...] = (
-    "AGENT_SERVICE_STOPPED",
-    "HOST_TLS_UNSUPPORTED",
-    "PROXY_UNREACHABLE",
-    "PROXY_AUTH_REQUIRED",
-    "TLS_INTERCEPTED",
-    "LOG_TLS_INTERCEPTION",
-    "DNS_SINKHOLE",
-    "DNS_NXDOMAIN",
-    "DNS_TIMEOUT",
-    "DNS_SERVFAIL",
-    "DNS_NO_ANSWER",
-    "TCP_TIMEOUT",
-    "TCP_REFUSED",
-    "TCP_UNREACHABLE",
-    "PROXY_DENIED",
-    "TLS_RESET",
-    "TLS_TIMEOUT",
-    "TLS_PROTOCOL",
-    "TLS_UNTRUSTED",
-    "TLS_EXPIRED",
-    "CLOCK_SKEW",
-    "TLS_HOSTNAME_MISMATCH",
-    "HTTP_ERROR",
-    "LOG_PROXY_ERROR",
-    "LOG_CERT_VERIFY_FAILED",
-    "LOG_AUTH_REJECTED",
-    "AGENT_NOT_INSTALLED",
-    "AGENT_WORKER_NOT_REGISTERED",
-    "AGENT_PROXY_UNUSABLE",
-    "AGENT_REGION_UNKNOWN",
-    "CANARY_ANSWERED",
-    "HOST_MEMORY_LOW",
-    "HOST_CPU_LOW",
-    "HOST_OS_UNSUPPORTED",
-    "HOST_DISK_LOW",
-    "AGENT_BASED_RETIRED",
-    "REVOCATION_UNREACHABLE",
-    "AGENT_SETTINGS_UNREADABLE",
-    "TLS_INTERCEPTION_PARTIAL",
-    "DNS_PRIVATE",
-)
 # A log signature that says the same as a probe finding becomes evidence for it.
-_CORROBORATES = {
-    "LOG_TLS_INTERCEPTION": ("TLS_INTERCEPTED",),
-    "LOG_CERT_VERIFY_FAILED": ("TLS_INTERCEPTED", "TLS_UNTRUSTED", "TLS_EXPIRED"),
-    "LOG_PROXY_ERROR": ("PROXY_AUTH_REQUIRED", "PROXY_UNREACHABLE", "PROXY_DENIED"),
+_CORROBORATES: dict[str, tuple[str, ...]] = {
+    log.code: tuple(probe.code for probe in probes)
+    for log, probes in (
+        (codes.LOG_TLS_INTERCEPTION, (codes.TLS_INTERCEPTED,)),
+        (
+            codes.LOG_CERT_VERIFY_FAILED,
+            (codes.TLS_INTERCEPTED, codes.TLS_UNTRUSTED, codes.TLS_EXPIRED),
+        ),
+        (
+            codes.LOG_PROXY_ERROR,
+            (codes.PROXY_AUTH_REQUIRED, codes.PROXY_UNREACHABLE, codes.PROXY_DENIED),
+        ),
+    )
 }
 _PATH_PREFIXES = ("DNS_", "TCP_", "PROXY_", "TLS_", "HTTP_")
 _SEVERITY_ORDER = {Severity.FAIL: 0, Severity.WARN: 1, Severity.INFO: 2}
@@ -119,7 +84,8 @@ def rank(
     logs: Sequence[Finding],
     proxy: ProxyChoice,
 ) -> tuple[Cause, ...]:
-    """One cause per code, ordered by severity, then PRIORITY, then how many endpoints."""
+    """One cause per code, ordered by severity, then the code's priority, then how many
+    endpoints."""
     groups: dict[str, list[_Item]] = {}
     for result in report.results:
         for found in result.findings:
@@ -137,7 +103,7 @@ def rank(
     causes.sort(
         key=lambda c: (
             _SEVERITY_ORDER[c.severity],
-            PRIORITY.index(c.code) if c.code in PRIORITY else len(PRIORITY),
+            CODES[c.code].priority,
             -len(groups[c.code]),
         )
     )
@@ -177,7 +143,7 @@ def _cause(code: str, items: list[_Item], log_items: list[_Item], proxy: ProxyCh
         ]
     fixes = {i.finding.remediation for i in items} or {entry.fix}
     fix = fixes.pop() if len(fixes) == 1 else entry.fix
-    if via is not None and code == "TLS_INTERCEPTED":
+    if via is not None and code == codes.TLS_INTERCEPTED.code:
         fix += (
             f" The worker's traffic goes through {via.shown} ({via.location}): if that proxy "
             "inspects TLS, the exemption belongs there."

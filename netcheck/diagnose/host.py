@@ -8,6 +8,7 @@ import ssl
 from dataclasses import dataclass
 
 from netcheck.diagnose.hostfs import HostFiles
+from netcheck.findings import codes
 from netcheck.findings.base import finding
 from netcheck.models import Finding
 
@@ -164,7 +165,7 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
             described = facts.os.name or f"{facts.os.id} {facts.os.version_id}"
             found.append(
                 finding(
-                    "HOST_OS_UNSUPPORTED",
+                    codes.HOST_OS_UNSUPPORTED,
                     f"{described} is not on Microsoft's supported list for "
                     + " or ".join(f"{w} workers ({_LIST_DATES[w]})" for w in wanted),
                     os_id=facts.os.id,
@@ -176,7 +177,7 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
     if facts.cpu_cores is not None and facts.cpu_cores < MIN_CORES:
         found.append(
             finding(
-                "HOST_CPU_LOW",
+                codes.HOST_CPU_LOW,
                 f"this host has {facts.cpu_cores} CPU core(s); a worker needs at least {MIN_CORES}",
                 cores=facts.cpu_cores,
                 minimum=MIN_CORES,
@@ -185,7 +186,7 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
     if facts.memory_bytes is not None and facts.memory_bytes < _MEMORY_FLOOR:
         found.append(
             finding(
-                "HOST_MEMORY_LOW",
+                codes.HOST_MEMORY_LOW,
                 f"this host has {gib(facts.memory_bytes)} of memory; a worker needs "
                 f"{MIN_MEMORY_GB} GB",
                 memory_bytes=facts.memory_bytes,
@@ -195,7 +196,7 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
     if facts.disk_free_bytes is not None and facts.disk_free_bytes < DISK_WARN_BYTES:
         found.append(
             finding(
-                "HOST_DISK_LOW",
+                codes.HOST_DISK_LOW,
                 f"only {gib(facts.disk_free_bytes)} free on {facts.disk_path}",
                 free_bytes=facts.disk_free_bytes,
                 path=facts.disk_path,
@@ -204,7 +205,7 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
     if not facts.tls.tls1_2:
         found.append(
             finding(
-                "HOST_TLS_UNSUPPORTED",
+                codes.HOST_TLS_UNSUPPORTED,
                 f"the local TLS library ({facts.tls.version}) cannot speak TLS 1.2",
                 library=facts.tls.version,
             )

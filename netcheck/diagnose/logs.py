@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from netcheck.diagnose.hostfs import HostFiles
 from netcheck.diagnose.redact import redact_text
+from netcheck.findings import codes
 from netcheck.findings.base import finding
+from netcheck.findings.codes import Code
 from netcheck.models import Finding
 
 TAIL_BYTES = 256 * 1024
@@ -30,7 +32,7 @@ LOG_GLOBS = (
 
 @dataclass(frozen=True)
 class Signature:
-    code: str
+    code: Code
     pattern: re.Pattern[str]
 
 
@@ -38,11 +40,11 @@ class Signature:
 SIGNATURES = (
     # The text of event 4502 (and of the Linux worker's equivalent message).
     Signature(
-        "LOG_TLS_INTERCEPTION",
+        codes.LOG_TLS_INTERCEPTION,
         re.compile(r"not issued by a certificate authority used for Microsoft services", re.I),
     ),
     Signature(
-        "LOG_PROXY_ERROR",
+        codes.LOG_PROXY_ERROR,
         re.compile(
             r"proxy authentication required|(?:status(?:[ _]?code)?|http(?:/1\.[01])?)\W{0,3}407\b|"
             r"could not resolve proxy|"
@@ -52,7 +54,7 @@ SIGNATURES = (
         ),
     ),
     Signature(
-        "LOG_CERT_VERIFY_FAILED",
+        codes.LOG_CERT_VERIFY_FAILED,
         re.compile(
             r"certificate verify failed|ssl certificate problem|certificate_verify_failed|"
             r"unable to get local issuer certificate|self[- ]signed certificate in certificate "
@@ -61,7 +63,7 @@ SIGNATURES = (
         ),
     ),
     Signature(
-        "LOG_AUTH_REJECTED",
+        codes.LOG_AUTH_REJECTED,
         re.compile(
             r"(?:status(?:[ _]?code)?|response_status|http(?:/1\.[01])?|error code)\W{0,3}"
             r"(?:401|403)\b|\b401 unauthorized\b|\b403 forbidden\b",
@@ -111,7 +113,7 @@ def match_lines(path: str, text: str) -> list[LogLine]:
             stamp = _TIME.search(line)
             found.append(
                 LogLine(
-                    signature.code,
+                    signature.code.code,
                     path,
                     stamp.group(1) if stamp else None,
                     redact_text(line.strip())[:_LINE_CHARS],
@@ -124,7 +126,7 @@ def judge(result: LogScan) -> list[Finding]:
     """One finding per signature: how often, first and last time, the latest lines quoted."""
     found = []
     for signature in SIGNATURES:
-        lines = [m for m in result.matches if m.code == signature.code]
+        lines = [m for m in result.matches if m.code == signature.code.code]
         if not lines:
             continue
         timed = [m.time for m in lines if m.time]

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from netcheck.errors import UsageError
+from netcheck.findings import codes
 from netcheck.findings.base import finding
 from netcheck.models import Finding, ProxySettings
 from netcheck.proxy_url import parse_proxy, redact
@@ -123,7 +124,7 @@ def judge(choice: ProxyChoice) -> list[Finding]:
         return []
     return [
         finding(
-            "AGENT_PROXY_UNUSABLE",
+            codes.AGENT_PROXY_UNUSABLE,
             f"the proxy set in {used.location} ({used.shown}) cannot be used: {used.problem}",
             source=used.source,
             location=used.location,

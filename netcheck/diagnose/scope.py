@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from netcheck.diagnose.discovery_model import Discovery
 from netcheck.expand import Selection, deployments_for, find_region
+from netcheck.findings import codes
 from netcheck.findings.base import finding
 from netcheck.models import Catalogue, Deployment, Finding, Region
 
@@ -99,7 +100,7 @@ def judge(scope: Scope) -> list[Finding]:
         return []
     return [
         finding(
-            "AGENT_REGION_UNKNOWN",
+            codes.AGENT_REGION_UNKNOWN,
             f"the worker's region could not be found ({scope.problem}); the endpoints were not "
             "probed",
             problem=scope.problem,

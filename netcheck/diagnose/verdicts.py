@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netcheck.diagnose.discovery_model import Discovery, ServiceStatus, WorkerKind
+from netcheck.findings import codes
 from netcheck.findings.base import finding
 from netcheck.models import Finding
 
@@ -11,7 +12,7 @@ def judge(discovery: Discovery, root: str) -> list[Finding]:
     if not discovery.workers:
         return [
             finding(
-                "AGENT_NOT_INSTALLED",
+                codes.AGENT_NOT_INSTALLED,
                 f"no Hybrid Runbook Worker was found below {root}",
                 looked_for=list(discovery.looked_for),
             )
@@ -22,7 +23,7 @@ def judge(discovery: Discovery, root: str) -> list[Finding]:
         if worker.registered is False:
             found.append(
                 finding(
-                    "AGENT_WORKER_NOT_REGISTERED",
+                    codes.AGENT_WORKER_NOT_REGISTERED,
                     f"the {kind} install has no worker registration "
                     "(no worker.conf, AutomationAccountURL or worker registry values)",
                     kind=kind,
@@ -33,7 +34,7 @@ def judge(discovery: Discovery, root: str) -> list[Finding]:
             if service.status is ServiceStatus.STOPPED:
                 found.append(
                     finding(
-                        "AGENT_SERVICE_STOPPED",
+                        codes.AGENT_SERVICE_STOPPED,
                         f"{service.name} of the {kind} worker is not running "
                         f"({service.how}: {service.detail})",
                         service.fix or None,
@@ -45,7 +46,7 @@ def judge(discovery: Discovery, root: str) -> list[Finding]:
         if worker.unknown:
             found.append(
                 finding(
-                    "AGENT_SETTINGS_UNREADABLE",
+                    codes.AGENT_SETTINGS_UNREADABLE,
                     f"part of the {kind} configuration cannot be read: "
                     + "; ".join(worker.unknown),
                     kind=kind,
@@ -55,7 +56,7 @@ def judge(discovery: Discovery, root: str) -> list[Finding]:
         if worker.kind in (WorkerKind.AGENT_LINUX, WorkerKind.AGENT_WINDOWS):
             found.append(
                 finding(
-                    "AGENT_BASED_RETIRED",
+                    codes.AGENT_BASED_RETIRED,
                     f"this is an agent-based worker ({kind}); that worker type and the Log "
                     "Analytics agent it runs on are retired since 31 August 2024",
                     kind=kind,

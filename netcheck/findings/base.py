@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from netcheck.findings.codes import CODES
+from netcheck.findings.codes import Code
 from netcheck.interceptors import Product
 from netcheck.models import Finding
 
@@ -21,7 +21,6 @@ class RuleContext:
     bypass_domains: tuple[str, ...] = ()  # what to exempt from inspection for this setup
 
 
-def finding(code: str, message: str, remediation: str | None = None, **evidence: Any) -> Finding:
+def finding(code: Code, message: str, remediation: str | None = None, **evidence: Any) -> Finding:
     """A finding with the code's registered severity and, unless given, its standard fix."""
-    entry = CODES[code]
-    return Finding(code, entry.severity, message, remediation or entry.fix, evidence)
+    return Finding(code.code, code.severity, message, remediation or code.fix, evidence)

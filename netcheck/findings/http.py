@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
 from netcheck.models import Finding, Observation, Outcome, Severity, Target
 
@@ -20,7 +21,7 @@ def http_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findi
     if http.outcome is not Outcome.OK:
         return [
             finding(
-                "HTTP_ERROR",
+                codes.HTTP_ERROR,
                 f"{target.host}: no usable HTTP answer ({http.error})",
                 error=http.error,
             )
@@ -36,7 +37,7 @@ def http_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findi
     if http.status in _MIDDLEBOX_STATUS or markers:
         return [
             finding(
-                "HTTP_ERROR",
+                codes.HTTP_ERROR,
                 f"{target.host}: a proxy or filter answered instead of Azure "
                 f"(HTTP {http.status} {http.reason})".rstrip(),
                 markers=markers,
@@ -45,7 +46,7 @@ def http_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findi
         ]
     if http.status >= 500:
         found = finding(
-            "HTTP_ERROR",
+            codes.HTTP_ERROR,
             f"{target.host}: the service answered with a server error "
             f"(HTTP {http.status} {http.reason})".rstrip(),
             **evidence,

@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from netcheck.address_kinds import is_private, is_sinkhole
+from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
 from netcheck.models import Finding, Observation, Outcome, Target
 
 _DNS_CODES = {
-    Outcome.NXDOMAIN: "DNS_NXDOMAIN",
-    Outcome.NO_ANSWER: "DNS_NO_ANSWER",
-    Outcome.SERVFAIL: "DNS_SERVFAIL",
-    Outcome.TIMEOUT: "DNS_TIMEOUT",
-    Outcome.ERROR: "DNS_SERVFAIL",
+    Outcome.NXDOMAIN: codes.DNS_NXDOMAIN,
+    Outcome.NO_ANSWER: codes.DNS_NO_ANSWER,
+    Outcome.SERVFAIL: codes.DNS_SERVFAIL,
+    Outcome.TIMEOUT: codes.DNS_TIMEOUT,
+    Outcome.ERROR: codes.DNS_SERVFAIL,
 }
 _DNS_WORDS = {
     Outcome.NXDOMAIN: "does not exist (NXDOMAIN)",
@@ -23,16 +24,16 @@ _DNS_WORDS = {
     Outcome.ERROR: "could not be resolved",
 }
 _TCP_CODES = {
-    Outcome.TIMEOUT: "TCP_TIMEOUT",
-    Outcome.REFUSED: "TCP_REFUSED",
-    Outcome.RESET: "TCP_REFUSED",
-    Outcome.UNREACHABLE: "TCP_UNREACHABLE",
-    Outcome.ERROR: "TCP_UNREACHABLE",
+    Outcome.TIMEOUT: codes.TCP_TIMEOUT,
+    Outcome.REFUSED: codes.TCP_REFUSED,
+    Outcome.RESET: codes.TCP_REFUSED,
+    Outcome.UNREACHABLE: codes.TCP_UNREACHABLE,
+    Outcome.ERROR: codes.TCP_UNREACHABLE,
 }
 _TCP_WORDS = {
-    "TCP_TIMEOUT": "no answer: the packets are dropped",
-    "TCP_REFUSED": "the connection was refused (TCP reset)",
-    "TCP_UNREACHABLE": "the address is unreachable",
+    codes.TCP_TIMEOUT: "no answer: the packets are dropped",
+    codes.TCP_REFUSED: "the connection was refused (TCP reset)",
+    codes.TCP_UNREACHABLE: "the address is unreachable",
 }
 
 
@@ -58,7 +59,7 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
     if sinkholed:
         findings.append(
             finding(
-                "DNS_SINKHOLE",
+                codes.DNS_SINKHOLE,
                 f"{target.host} resolves to {', '.join(sinkholed)}: a DNS filter "
                 f"blocks it (resolver {resolver})",
                 addresses=list(dns.addresses),
@@ -71,7 +72,7 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
         via = f" via {link} (Azure Private Link)" if link else ""
         findings.append(
             finding(
-                "DNS_PRIVATE",
+                codes.DNS_PRIVATE,
                 f"{target.host} resolves to private address {', '.join(private)}{via}",
                 addresses=list(dns.addresses),
                 cnames=list(dns.cnames),
@@ -90,14 +91,14 @@ def connection_rules(target: Target, obs: Observation, ctx: RuleContext) -> list
         if obs.via_proxy is not None:
             return [
                 finding(
-                    "PROXY_UNREACHABLE",
+                    codes.PROXY_UNREACHABLE,
                     f"the proxy {obs.via_proxy} cannot be reached: {tcp.error}",
                     proxy=obs.via_proxy,
                     error=tcp.error,
                     attempts=list(tcp.attempts),
                 )
             ]
-        code = _TCP_CODES.get(tcp.outcome, "TCP_UNREACHABLE")
+        code = _TCP_CODES.get(tcp.outcome, codes.TCP_UNREACHABLE)
         return [
             finding(
                 code,
@@ -117,7 +118,7 @@ def connection_rules(target: Target, obs: Observation, ctx: RuleContext) -> list
     if proxy.outcome is Outcome.AUTH_REQUIRED:
         return [
             finding(
-                "PROXY_AUTH_REQUIRED",
+                codes.PROXY_AUTH_REQUIRED,
                 f"the proxy wants credentials for CONNECT "
                 f"{target.host}:{target.port} (HTTP {proxy.status})",
                 **evidence,
@@ -126,14 +127,14 @@ def connection_rules(target: Target, obs: Observation, ctx: RuleContext) -> list
     if proxy.status is None:
         return [
             finding(
-                "PROXY_UNREACHABLE",
+                codes.PROXY_UNREACHABLE,
                 f"the proxy did not answer CONNECT {target.host}:{target.port}: {proxy.error}",
                 **evidence,
             )
         ]
     return [
         finding(
-            "PROXY_DENIED",
+            codes.PROXY_DENIED,
             f"the proxy refused CONNECT {target.host}:{target.port} "
             f"(HTTP {proxy.status} {proxy.reason or ''})".rstrip(),
             **evidence,

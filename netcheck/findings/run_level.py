@@ -7,6 +7,7 @@ import email.utils
 import statistics
 from collections.abc import Sequence
 
+from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
 from netcheck.models import Finding, Observation, Outcome, Severity, Target, TargetResult
 
@@ -30,7 +31,7 @@ def canary_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Fin
     leaf = obs.tls.chain[0] if obs.tls is not None and obs.tls.chain else None
     return [
         finding(
-            "CANARY_ANSWERED",
+            codes.CANARY_ANSWERED,
             f"{target.host} cannot exist, yet {how}: something answers every name, so other "
             "passes may not have reached Azure",
             addresses=list(obs.dns.addresses) if obs.dns else [],
@@ -46,7 +47,7 @@ def as_revocation(found: Finding, target: Target) -> Finding:
     if found.severity is not Severity.FAIL:
         return found
     return finding(
-        "REVOCATION_UNREACHABLE",
+        codes.REVOCATION_UNREACHABLE,
         f"revocation host {target.host}:{target.port} unreachable: {found.message}",
         cause=found.code,
         **found.evidence,
@@ -61,7 +62,7 @@ def _clock(results: Sequence[TargetResult]) -> list[Finding]:
     samples = []
     for r in results:
         obs = r.observation
-        intercepted = any(f.code == "TLS_INTERCEPTED" for f in r.findings)
+        intercepted = any(f.code == codes.TLS_INTERCEPTED.code for f in r.findings)
         if obs is None or obs.http is None or r.target.canary or intercepted:
             continue
         date = obs.http.headers.get("date")
@@ -79,7 +80,7 @@ def _clock(results: Sequence[TargetResult]) -> list[Finding]:
     direction = "behind" if skew > 0 else "ahead of"
     return [
         finding(
-            "CLOCK_SKEW",
+            codes.CLOCK_SKEW,
             f"this host's clock is {abs(skew) / 60:.0f} minutes {direction} Azure's "
             f"({host} said {date}; here it was {local_time})",
             skew_seconds=round(skew),
@@ -100,14 +101,16 @@ def _partial_interception(results: Sequence[TargetResult]) -> list[Finding]:
         and r.observation.tls.outcome is Outcome.OK
     ]
     intercepted = sorted(
-        r.target.host for r in shaken if any(f.code == "TLS_INTERCEPTED" for f in r.findings)
+        r.target.host
+        for r in shaken
+        if any(f.code == codes.TLS_INTERCEPTED.code for f in r.findings)
     )
     clean = sorted(r.target.host for r in shaken if r.target.host not in intercepted)
     if not intercepted or not clean:
         return []
     return [
         finding(
-            "TLS_INTERCEPTION_PARTIAL",
+            codes.TLS_INTERCEPTION_PARTIAL,
             f"{len(intercepted)} of {len(shaken)} endpoints are intercepted: "
             f"{', '.join(intercepted)}; the others present Microsoft's certificates",
             intercepted=intercepted,

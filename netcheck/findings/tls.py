@@ -5,16 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from netcheck import certs
+from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
 from netcheck.interceptors import Product, identify
 from netcheck.models import CertificateInfo, Finding, Observation, Outcome, Target, TlsObservation
 
 _FAILURES = {
-    Outcome.RESET: ("TLS_RESET", "the connection was reset or closed during the TLS handshake"),
-    Outcome.TIMEOUT: ("TLS_TIMEOUT", "no answer to the TLS handshake"),
-    Outcome.PROTOCOL: ("TLS_PROTOCOL", "TLS 1.2 or newer could not be negotiated"),
+    Outcome.RESET: (codes.TLS_RESET, "the connection was reset or closed during the TLS handshake"),
+    Outcome.TIMEOUT: (codes.TLS_TIMEOUT, "no answer to the TLS handshake"),
+    Outcome.PROTOCOL: (codes.TLS_PROTOCOL, "TLS 1.2 or newer could not be negotiated"),
     # Any other handshake error (no shared cipher, bad record) is a negotiation failure too.
-    Outcome.ERROR: ("TLS_PROTOCOL", "the TLS handshake failed"),
+    Outcome.ERROR: (codes.TLS_PROTOCOL, "the TLS handshake failed"),
 }
 _ADMIN_NAMED = (
     "Products whose inspection CA the administrator names (Palo Alto Networks, "
@@ -46,7 +47,7 @@ def tls_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
     if not primary.trusted:
         found.append(
             finding(
-                "TLS_UNTRUSTED",
+                codes.TLS_UNTRUSTED,
                 f"{target.host} presents Microsoft's own chain (issuer "
                 f"{tls.chain[0].issuer_cn}), but the trust roots in {primary.store} cannot validate it",
                 store=primary.store,
@@ -57,7 +58,7 @@ def tls_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
     if tls.hostname_matches is False:
         found.append(
             finding(
-                "TLS_HOSTNAME_MISMATCH",
+                codes.TLS_HOSTNAME_MISMATCH,
                 f"the certificate does not cover {target.host} (it names "
                 f"{', '.join(tls.chain[0].dns_names) or tls.chain[0].subject})",
                 names=list(tls.chain[0].dns_names),
@@ -101,7 +102,7 @@ def _intercepted(target: Target, tls: TlsObservation, reason: str, ctx: RuleCont
     leaf = tls.chain[0] if tls.chain else None
     who = f" by {product.name}" if product else ""
     return finding(
-        "TLS_INTERCEPTED",
+        codes.TLS_INTERCEPTED,
         f"{target.host}: TLS is intercepted{who}: {reason}.{_trust_sentence(tls)}",
         _remedy(target, product, ctx),
         issuer=leaf.issuer if leaf else None,
@@ -171,7 +172,7 @@ def _validity(
         server_date = obs.http.headers.get("date") if obs.http is not None else None
         return [
             finding(
-                "TLS_EXPIRED",
+                codes.TLS_EXPIRED,
                 f"{target.host}: the certificate {info.subject_cn or info.subject!r} is {problem} "
                 f"(valid {info.not_before} to {info.not_after}; this host's clock says {obs.checked_at})",
                 subject=info.subject,

@@ -1,8 +1,4 @@
-"""Report renderers: one module per format, all pure (report in, text out).
-
-The renderers are imported on first use: the command line needs the format names at start-up,
-and importing every renderer (tabulate, the models) would slow every netcheck command.
-"""
+"""Report renderers: one module per format, all pure (report in, text out)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ def targets_for(
     return by_host
 
 
-# ---------------------------------------------------------------- the example
+# ---------------------------------------------------------------- the README's example: West Europe, agent-based, Update Management
 
 
 def test_west_europe_agent_with_update_management(catalogue: Catalogue) -> None:

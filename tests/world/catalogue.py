@@ -53,47 +53,68 @@ def write_shipped_with(path: Path, authorities: Iterable[Issued]) -> Path:
     return path
 
 
-def write_scenarios(
-    path: Path, scenarios: Sequence[Scenario], authorities: Iterable[Issued]
-) -> Path:
-    """A one-region catalogue ("testland", code tl) with one endpoint per scenario."""
-    data = {
+def one_region_catalogue(
+    *,
+    region: str,
+    display_name: str,
+    code: str,
+    cloud_name: str,
+    endpoints: list[dict[str, Any]],
+    authorities: Iterable[Issued],
+    source: str,
+) -> dict[str, Any]:
+    """A catalogue document with one public-cloud region and the given endpoints, whose CAs
+    are the minted ones: the shape both the test world and the benchmark generate."""
+    return {
         "schema": 1,
         "date": "2025-01-01",
         "clouds": {
             "public": {
-                "display_name": "Test public cloud",
+                "display_name": cloud_name,
                 "suffixes": {"automation": "azure-automation.net"},
             },
         },
         "regions": [
             {
-                "name": TEST_REGION,
-                "display_name": "Testland",
-                "code": TEST_CODE,
+                "name": region,
+                "display_name": display_name,
+                "code": code,
                 "cloud": "public",
                 "account_domains": ["azure-automation.net"],
                 "legacy_jrds": None,
                 "legacy_agentservice": None,
                 "original_2018": False,
                 "doubtful": None,
-                "source": SOURCE,
+                "source": source,
             }
         ],
-        "endpoints": [
+        "endpoints": [{**e, "bypass_inspection": True, "source": source} for e in endpoints],
+        "certificate_authorities": authority_entries(authorities),
+    }
+
+
+def write_scenarios(
+    path: Path, scenarios: Sequence[Scenario], authorities: Iterable[Issued]
+) -> Path:
+    """A one-region catalogue ("testland", code tl) with one endpoint per scenario."""
+    data = one_region_catalogue(
+        region=TEST_REGION,
+        display_name="Testland",
+        code=TEST_CODE,
+        cloud_name="Test public cloud",
+        endpoints=[
             {
                 "id": f"scenario-{s.label}",
                 "pattern": s.pattern,
                 "port": s.port,
                 "purpose": f"test scenario: {s.why}",
                 "deployments": ["revocation" if s.port == 80 else "agent"],
-                "bypass_inspection": True,
-                "source": SOURCE,
             }
             for s in scenarios
         ],
-        "certificate_authorities": authority_entries(authorities),
-    }
+        authorities=authorities,
+        source=SOURCE,
+    )
     path.write_text(yaml.safe_dump(data, sort_keys=False))
     return path
 

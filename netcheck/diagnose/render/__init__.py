@@ -1,7 +1,4 @@
-"""Diagnose report renderers: one module per format, all pure (diagnosis in, text out).
-
-Imported on first use, like check's (netcheck.report): the command line needs only the names.
-"""
+"""Diagnose report renderers: one module per format, all pure (diagnosis in, text out)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from netcheck.diagnose import proxy_choice
-from netcheck.diagnose.diagnosis import PRIORITY, rank
+from netcheck.diagnose.diagnosis import rank
+from netcheck.findings import codes
 from netcheck.findings.base import finding
 from netcheck.findings.codes import CODES
 from netcheck.models import (
@@ -44,19 +45,18 @@ def report(*results: tuple[str, tuple[Finding, ...]]) -> Report:
 
 
 def intercepted(host: str) -> Finding:
-    return finding("TLS_INTERCEPTED", f"{host}: TLS is intercepted by Contoso", issuer="CN=x")
+    return finding(codes.TLS_INTERCEPTED, f"{host}: TLS is intercepted by Contoso", issuer="CN=x")
 
 
 LOG_4502 = finding(
-    "LOG_TLS_INTERCEPTION",
+    codes.LOG_TLS_INTERCEPTION,
     "2 line(s) in the worker's logs, latest: worker.log at 2025-03-01 10:05:05: ...",
     lines=[{"file": "/var/x/worker.log", "time": "2025-03-01 10:05:05", "text": "not issued ..."}],
 )
 
 
-def test_every_code_has_a_place_in_the_order() -> None:
-    assert set(PRIORITY) == set(CODES)
-    assert len(PRIORITY) == len(set(PRIORITY))
+def test_every_code_has_its_own_place_in_the_order() -> None:
+    assert len({c.priority for c in CODES.values()}) == len(CODES)
 
 
 def test_interception_through_the_configured_proxy_comes_first_with_the_log_as_evidence() -> None:
@@ -66,10 +66,10 @@ def test_interception_through_the_configured_proxy_comes_first_with_the_log_as_e
         ("c.azure-automation.net", ()),
         (
             "d.blob.core.windows.net",
-            (finding("PROXY_DENIED", "the proxy refused CONNECT d:443 (HTTP 403)"),),
+            (finding(codes.PROXY_DENIED, "the proxy refused CONNECT d:443 (HTTP 403)"),),
         ),
     )
-    memory = finding("HOST_MEMORY_LOW", "this host has 2.0 GiB of memory")
+    memory = finding(codes.HOST_MEMORY_LOW, "this host has 2.0 GiB of memory")
     causes = rank(probed, [memory], [LOG_4502], THROUGH_PROXY)
     assert [c.code for c in causes] == ["TLS_INTERCEPTED", "PROXY_DENIED", "HOST_MEMORY_LOW"]
     first = causes[0]
@@ -89,8 +89,10 @@ def test_a_log_line_alone_stands_as_its_own_cause() -> None:
 
 
 def test_a_stopped_service_outranks_the_network() -> None:
-    probed = report(("a.azure-automation.net", (finding("TCP_TIMEOUT", "TCP 443 dropped"),)))
-    stopped = finding("AGENT_SERVICE_STOPPED", "hwd is not running", "sudo systemctl restart hwd")
+    probed = report(("a.azure-automation.net", (finding(codes.TCP_TIMEOUT, "TCP 443 dropped"),)))
+    stopped = finding(
+        codes.AGENT_SERVICE_STOPPED, "hwd is not running", "sudo systemctl restart hwd"
+    )
     causes = rank(probed, [stopped], [], DIRECT)
     assert [c.code for c in causes] == ["AGENT_SERVICE_STOPPED", "TCP_TIMEOUT"]
     assert causes[0].fix == "sudo systemctl restart hwd"
@@ -98,8 +100,8 @@ def test_a_stopped_service_outranks_the_network() -> None:
 
 
 def test_failures_come_before_warnings_whatever_the_order() -> None:
-    warn_first_in_order = finding("HOST_CPU_LOW", "1 core")
-    fail = finding("HTTP_ERROR", "no answer")
+    warn_first_in_order = finding(codes.HOST_CPU_LOW, "1 core")
+    fail = finding(codes.HTTP_ERROR, "no answer")
     causes = rank(report(("a", (fail,))), [warn_first_in_order], [], DIRECT)
     assert [c.code for c in causes] == ["HTTP_ERROR", "HOST_CPU_LOW"]
 
@@ -110,7 +112,7 @@ def test_nothing_wrong_means_no_cause() -> None:
 
 def test_many_endpoints_are_summarised() -> None:
     hosts = [f"h{n}.azure-automation.net" for n in range(9)]
-    probed = report(*((h, (finding("TCP_TIMEOUT", f"TCP 443 to {h} dropped"),)) for h in hosts))
+    probed = report(*((h, (finding(codes.TCP_TIMEOUT, f"TCP 443 to {h} dropped"),)) for h in hosts))
     (cause,) = rank(probed, [], [], DIRECT)
     assert "9 endpoints" in cause.summary and "and 6 more" in cause.summary
     assert cause.evidence[-1] == "... and 3 more"

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from netcheck.findings import evaluate
+from netcheck.findings import codes, evaluate
 from netcheck.findings.base import finding
 from netcheck.models import (
     CatalogueRef,
@@ -101,7 +101,7 @@ def build_report() -> Report:
     ]
     results = tuple(evaluate(t, obs, CTX) for t, obs in cases)
     run_finding = finding(
-        "TLS_INTERCEPTION_PARTIAL",
+        codes.TLS_INTERCEPTION_PARTIAL,
         "1 of 3 endpoints are intercepted",
         intercepted=[f"{W}.oms.opinsights.azure.com"],
     )
