@@ -93,6 +93,22 @@ def trust_stores(ca_bundle: str | None) -> tuple[TrustStore, ...]:
     return tuple(stores)
 
 
+def settings_options(catalogue: Catalogue, settings: ProbeSettings) -> RunOptions:
+    """The report's options as far as the settings and the catalogue tell: no selection yet."""
+    return RunOptions(
+        region=None,
+        cloud=None,
+        workspace_id=None,
+        automation_account_id=None,
+        deployments=(),
+        proxy=settings.proxy.redacted_url if settings.proxy else None,
+        dns_server=settings.dns_server,
+        timeout=settings.timeout,
+        trust=settings.trust,
+        catalogue=CatalogueRef(catalogue.path, catalogue.date),
+    )
+
+
 def run_check(
     catalogue: Catalogue,
     selection: Selection,
@@ -121,17 +137,13 @@ def run_check(
     return Report(
         tool_version=__version__,
         generated_at=generated,
-        options=RunOptions(
+        options=dataclasses.replace(
+            settings_options(catalogue, settings),
             region="all" if selection.all_regions else selection.region.name,
             cloud=", ".join(sorted({r.cloud for r in selected_regions(catalogue, selection)})),
             workspace_id=selection.workspace_id,
             automation_account_id=selection.account_id,
             deployments=tuple(sorted(d.value for d in widened.deployments)),
-            proxy=settings.proxy.redacted_url if settings.proxy else None,
-            dns_server=settings.dns_server,
-            timeout=settings.timeout,
-            trust=settings.trust,
-            catalogue=CatalogueRef(catalogue.path, catalogue.date),
         ),
         results=results,
         duration_ms=duration,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from netcheck.report.registry import Renderers
 
 if TYPE_CHECKING:
     from netcheck.allowlist.ruleset import RuleSet
@@ -27,26 +28,24 @@ class Format(str, enum.Enum):
     TLS_BYPASS = "tls-bypass"
 
 
-def renderers() -> dict[Format, Callable[[RuleSet], str]]:
-    """Every format's renderer."""
-    from netcheck.allowlist import azure, hostfw, lists, proxy_configs
-
-    return {
-        Format.LIST: lists.render_list,
-        Format.CSV: lists.render_csv,
-        Format.JSON: lists.render_json,
-        Format.SQUID: proxy_configs.render_squid,
-        Format.PAC: proxy_configs.render_pac,
-        Format.NO_PROXY: proxy_configs.render_no_proxy,
-        Format.AZURE_FIREWALL: azure.render_firewall_template,
-        Format.AZURE_FIREWALL_CLI: azure.render_firewall_cli,
-        Format.NSG: azure.render_nsg,
-        Format.IPTABLES: hostfw.render_iptables,
-        Format.IP6TABLES: hostfw.render_ip6tables,
-        Format.NFTABLES: hostfw.render_nftables,
-        Format.WINDOWS_FIREWALL: hostfw.render_windows_firewall,
-        Format.TLS_BYPASS: lists.render_tls_bypass,
+RENDERERS: Renderers[Format, RuleSet] = Renderers(
+    {
+        Format.LIST: "netcheck.allowlist.lists:render_list",
+        Format.CSV: "netcheck.allowlist.lists:render_csv",
+        Format.JSON: "netcheck.allowlist.lists:render_json",
+        Format.SQUID: "netcheck.allowlist.proxy_configs:render_squid",
+        Format.PAC: "netcheck.allowlist.proxy_configs:render_pac",
+        Format.NO_PROXY: "netcheck.allowlist.proxy_configs:render_no_proxy",
+        Format.AZURE_FIREWALL: "netcheck.allowlist.azure:render_firewall_template",
+        Format.AZURE_FIREWALL_CLI: "netcheck.allowlist.azure:render_firewall_cli",
+        Format.NSG: "netcheck.allowlist.azure:render_nsg",
+        Format.IPTABLES: "netcheck.allowlist.hostfw:render_iptables",
+        Format.IP6TABLES: "netcheck.allowlist.hostfw:render_ip6tables",
+        Format.NFTABLES: "netcheck.allowlist.hostfw:render_nftables",
+        Format.WINDOWS_FIREWALL: "netcheck.allowlist.hostfw:render_windows_firewall",
+        Format.TLS_BYPASS: "netcheck.allowlist.lists:render_tls_bypass",
     }
+)
 
 
 # Formats that match addresses, not names: they need --service-tags or --resolve.
@@ -57,7 +56,3 @@ NEEDS_ADDRESSES = frozenset(
 TAKES_ADDRESSES = NEEDS_ADDRESSES | {Format.JSON}
 # Formats with no room for a comment: their header goes to stderr instead.
 HEADERLESS = frozenset({Format.CSV, Format.NO_PROXY})
-
-
-def render(ruleset: RuleSet, fmt: Format) -> str:
-    return renderers()[fmt](ruleset)

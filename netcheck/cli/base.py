@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import enum
+import functools
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
 from netcheck.errors import UsageError
+from netcheck.report import Format
 from netcheck.report.listing import ListingFormat
 
 if TYPE_CHECKING:
@@ -54,9 +57,64 @@ def stack(func: F, decorators: Sequence[Decorator]) -> F:
     return cast(F, wrapped)
 
 
-def choices(enum_type: type[enum.Enum]) -> click.Choice[str]:
-    """A --format choice list taken from a renderer registry's format enum."""
-    return click.Choice([member.value for member in enum_type])
+def number_option(
+    name: str,
+    kind: click.FloatRange | click.IntRange,
+    default: float,
+    metavar: str,
+    description: str,
+) -> Decorator:
+    """A bounded number with a default, also read from NETCHECK_<NAME>."""
+    return option(
+        name,
+        type=kind,
+        default=default,
+        show_default=True,
+        env=name.removeprefix("--").upper(),
+        metavar=metavar,
+        help=description,
+    )
+
+
+def choices(formats: Iterable[enum.Enum]) -> click.Choice[str]:
+    """A --format choice list taken from a renderer registry."""
+    return click.Choice([str(member.value) for member in formats])
+
+
+@dataclass(frozen=True)
+class SelectionArgs:
+    """The options that choose the targets, as typed."""
+
+    region: str | None
+    workspace_id: str | None
+    automation_account_id: str | None
+    update_management: bool
+    catalogue: str | None
+
+
+@dataclass(frozen=True)
+class ProbeArgs:
+    """The options that tune the probes, as typed."""
+
+    ca_bundle: str | None
+    dns_server: str | None
+    timeout: float
+    concurrency: int
+
+
+def grouped(
+    func: F, decorators: Sequence[Decorator], group: type[SelectionArgs | ProbeArgs], name: str
+) -> F:
+    """Apply the option decorators; the command receives their values as one `group` object
+    under `name` instead of one parameter each."""
+    names = [f.name for f in fields(group)]
+
+    @functools.wraps(func)
+    def command(**kwargs: Any) -> Any:
+        values = {n: kwargs.pop(n) for n in names}
+        return func(**kwargs, **{name: group(**values)})
+
+    return stack(cast(F, command), decorators)
 
 
 CATALOGUE_OPTION = option(
@@ -66,18 +124,29 @@ CATALOGUE_OPTION = option(
     help="Use this endpoint catalogue instead of the shipped one (see docs/catalogue.md).",
 )
 
-LISTING_FORMAT_OPTION = click.option(
-    "--format",
-    "fmt",
-    type=choices(ListingFormat),
-    default=ListingFormat.TABLE.value,
-    show_default=True,
-    help="Listing format.",
-)
+
+def format_option(
+    formats: Iterable[enum.Enum], default: enum.Enum, description: str, env: str | None = None
+) -> Decorator:
+    """--format with the choices of a renderer registry."""
+    attrs: dict[str, Any] = {"envvar": f"NETCHECK_{env}", "show_envvar": True} if env else {}
+    return click.option(
+        "--format",
+        "fmt",
+        type=choices(formats),
+        default=str(default.value),
+        show_default=True,
+        help=description,
+        **attrs,
+    )
+
+
+LISTING_FORMAT_OPTION = format_option(ListingFormat, ListingFormat.TABLE, "Listing format.")
 
 
 def selection_options(func: F) -> F:
-    """Options that choose the targets; shared by every command that expands the catalogue."""
+    """Options that choose the targets, passed as `selection: SelectionArgs`; shared by every
+    command that expands the catalogue."""
     decorators = [
         option(
             "--region",
@@ -106,12 +175,12 @@ def selection_options(func: F) -> F:
         ),
         CATALOGUE_OPTION,
     ]
-    return stack(func, decorators)
+    return grouped(func, decorators, SelectionArgs, "selection")
 
 
-def probe_options(formats: type[enum.Enum]) -> Callable[[F], F]:
-    """The probe and output options of a command that probes (check, diagnose), with the
-    report formats of its renderer registry."""
+def probe_options(formats: Iterable[Format]) -> Callable[[F], F]:
+    """The probe options of a command that probes (check, diagnose), passed as
+    `probe: ProbeArgs`, and its --format (the formats of its renderer registry) and --output."""
 
     def apply(func: F) -> F:
         decorators = [
@@ -127,31 +196,27 @@ def probe_options(formats: type[enum.Enum]) -> Callable[[F], F]:
                 metavar="IP",
                 help="Ask this DNS server instead of the system's resolvers.",
             ),
-            option(
+            number_option(
                 "--timeout",
-                type=click.FloatRange(min=0.1, max=300),
-                default=5.0,
-                show_default=True,
-                env="TIMEOUT",
-                metavar="SECONDS",
-                help="Time allowed for each network step (DNS, connect, TLS, HTTP).",
+                click.FloatRange(min=0.1, max=300),
+                5.0,
+                "SECONDS",
+                "Time allowed for each network step (DNS, connect, TLS, HTTP).",
             ),
-            option(
+            number_option(
                 "--concurrency",
-                type=click.IntRange(min=1, max=1024),
-                default=256,
-                show_default=True,
-                env="CONCURRENCY",
-                help="Targets probed at the same time; more wait their turn.",
+                click.IntRange(min=1, max=1024),
+                256,
+                "N",
+                "Targets probed at the same time; more wait their turn.",
             ),
-            option(
-                "--format",
-                "fmt",
-                type=choices(formats),
-                default="table",
-                show_default=True,
+        ]
+        reporting = [
+            format_option(
+                formats,
+                Format.TABLE,
+                "Report format (json is documented in docs/report-json.md).",
                 env="FORMAT",
-                help="Report format (json is documented in docs/report-json.md).",
             ),
             option(
                 "--output",
@@ -161,38 +226,33 @@ def probe_options(formats: type[enum.Enum]) -> Callable[[F], F]:
                 help="Write the report to FILE instead of stdout.",
             ),
         ]
-        return stack(func, decorators)
+        return grouped(stack(func, reporting), decorators, ProbeArgs, "probe")
 
     return apply
 
 
 def select(
-    region: str | None,
-    workspace_id: str | None,
-    automation_account_id: str | None,
-    update_management: bool,
-    catalogue: str | None,
-    include_revocation: bool = False,
-    all_regions: bool = False,
+    args: SelectionArgs, include_revocation: bool = False, all_regions: bool = False
 ) -> tuple[Catalogue, Selection]:
     """The catalogue and the selection the options name; bad input is a UsageError."""
     from netcheck.catalogue import load_catalogue
     from netcheck.expand import Selection, deployments_for, find_region, parse_guid
 
+    region = args.region
     if all_regions and region is not None:
         raise UsageError("give --region or --all-regions, not both")
     if not all_regions and region is None:
         raise UsageError(
             "missing --region (e.g. --region westeurope; 'netcheck regions' lists them)"
         )
-    loaded = load_catalogue(catalogue)
+    loaded = load_catalogue(args.catalogue)
     if region is None and not loaded.regions:
         raise UsageError(f"--all-regions: the catalogue {loaded.path} has no regions")
-    workspace = parse_guid(workspace_id, "--workspace-id")
-    account = parse_guid(automation_account_id, "--automation-account-id")
+    workspace = parse_guid(args.workspace_id, "--workspace-id")
+    account = parse_guid(args.automation_account_id, "--automation-account-id")
     selection = Selection(
         region=find_region(loaded, region) if region is not None else loaded.regions[0],
-        deployments=deployments_for(workspace, account, update_management, include_revocation),
+        deployments=deployments_for(workspace, account, args.update_management, include_revocation),
         workspace_id=workspace,
         account_id=account,
         all_regions=all_regions,

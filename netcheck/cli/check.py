@@ -9,6 +9,8 @@ import click
 from netcheck.cli.base import (
     EXIT_HELP,
     Exit,
+    ProbeArgs,
+    SelectionArgs,
     canary_label,
     emit,
     option,
@@ -17,7 +19,7 @@ from netcheck.cli.base import (
     select,
     selection_options,
 )
-from netcheck.report import Format
+from netcheck.report import RENDERERS, Format
 
 _EPILOG = (
     """\b
@@ -52,19 +54,12 @@ Examples:
     help="Go through this HTTP proxy (CONNECT): http://[user:password@]host:port. "
     "The password is never printed.",
 )
-@probe_options(Format)
+@probe_options(RENDERERS)
 def check(
-    region: str | None,
-    workspace_id: str | None,
-    automation_account_id: str | None,
-    update_management: bool,
-    catalogue: str | None,
+    selection: SelectionArgs,
     all_regions: bool,
     proxy: str | None,
-    ca_bundle: str | None,
-    dns_server: str | None,
-    timeout: float,
-    concurrency: int,
+    probe: ProbeArgs,
     fmt: str,
     output: str | None,
 ) -> None:
@@ -75,18 +70,12 @@ def check(
     """
     from netcheck.check_run import probe_settings, run_check
     from netcheck.proxy_url import parse_proxy
-    from netcheck.report import render
 
-    loaded, selection = select(
-        region,
-        workspace_id,
-        automation_account_id,
-        update_management,
-        catalogue,
-        all_regions=all_regions,
-    )
+    loaded, chosen = select(selection, all_regions=all_regions)
     proxy_settings = parse_proxy(proxy) if proxy is not None else None
-    settings = probe_settings(ca_bundle, dns_server, timeout, concurrency, proxy_settings)
-    report = run_check(loaded, selection, settings, canary_label(), progress())
-    emit(render(report, Format(fmt)), output)
+    settings = probe_settings(
+        probe.ca_bundle, probe.dns_server, probe.timeout, probe.concurrency, proxy_settings
+    )
+    report = run_check(loaded, chosen, settings, canary_label(), progress())
+    emit(RENDERERS.render(report, Format(fmt)), output)
     sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)

@@ -11,13 +11,15 @@ from netcheck.cli.base import (
     CATALOGUE_OPTION,
     EXIT_HELP,
     Exit,
+    ProbeArgs,
     canary_label,
     emit,
     probe_options,
     progress,
 )
-from netcheck.diagnose.render import DiagnoseFormat
+from netcheck.diagnose.render import RENDERERS
 from netcheck.errors import UsageError
+from netcheck.report import Format
 
 _EPILOG = (
     """\b
@@ -57,7 +59,7 @@ Examples:
     help="Probe through this HTTP proxy instead of the one the worker is configured with: "
     "http://[user:password@]host:port. The password is never printed.",
 )
-@probe_options(DiagnoseFormat)
+@probe_options(RENDERERS)
 @click.option(
     "--bundle",
     metavar="FILE.zip",
@@ -69,10 +71,7 @@ def diagnose(
     region: str | None,
     catalogue: str | None,
     proxy: str | None,
-    ca_bundle: str | None,
-    dns_server: str | None,
-    timeout: float,
-    concurrency: int,
+    probe: ProbeArgs,
     fmt: str,
     output: str | None,
     bundle: str | None,
@@ -92,7 +91,7 @@ def diagnose(
     from netcheck.diagnose.diagnose_run import run_diagnose
     from netcheck.diagnose.hostfs import HostFiles
     from netcheck.diagnose.proxy_choice import given
-    from netcheck.diagnose.render import BUNDLE_NAMES, render
+    from netcheck.diagnose.render import BUNDLE_NAMES
 
     files = HostFiles(Path(root))
     diagnosis = run_diagnose(
@@ -103,15 +102,17 @@ def diagnose(
         catalogue=load_catalogue(catalogue),
         region=region,
         proxy_override=given(proxy) if proxy is not None else None,
-        settings=probe_settings(ca_bundle, dns_server, timeout, concurrency),
+        settings=probe_settings(
+            probe.ca_bundle, probe.dns_server, probe.timeout, probe.concurrency
+        ),
         canary_label=canary_label(),
         observer=progress(),
     )
-    emit(render(diagnosis, DiagnoseFormat(fmt)), output)
+    emit(RENDERERS.render(diagnosis, Format(fmt)), output)
     if bundle is not None:
         from netcheck.diagnose.bundle import build
 
-        reports = {name: render(diagnosis, f) for f, name in BUNDLE_NAMES.items()}
+        reports = {name: RENDERERS.render(diagnosis, f) for f, name in BUNDLE_NAMES.items()}
         try:
             Path(bundle).write_bytes(build(reports=reports, diagnosis=diagnosis, files=files))
         except OSError as exc:

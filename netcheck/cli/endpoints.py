@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from netcheck.cli.base import LISTING_FORMAT_OPTION, OUTPUT_EXIT_HELP, select, selection_options
+from netcheck.cli.base import (
+    LISTING_FORMAT_OPTION,
+    OUTPUT_EXIT_HELP,
+    SelectionArgs,
+    select,
+    selection_options,
+)
 from netcheck.report.listing import ListingFormat
 
 
@@ -14,20 +20,11 @@ from netcheck.report.listing import ListingFormat
 )
 @selection_options
 @LISTING_FORMAT_OPTION
-def endpoints(
-    region: str,
-    workspace_id: str | None,
-    automation_account_id: str | None,
-    update_management: bool,
-    catalogue: str | None,
-    fmt: str,
-) -> None:
+def endpoints(selection: SelectionArgs, fmt: str) -> None:
     """List the targets a check would probe, with purpose and source."""
     from netcheck.expand import expand
     from netcheck.report.listing import endpoint_rows, render
 
-    loaded, selection = select(
-        region, workspace_id, automation_account_id, update_management, catalogue
-    )
-    chosen = ListingFormat(fmt)
-    click.echo(render(endpoint_rows(expand(loaded, selection), chosen), chosen), nl=False)
+    loaded, chosen = select(selection)
+    listing = ListingFormat(fmt)
+    click.echo(render(endpoint_rows(expand(loaded, chosen), listing), listing), nl=False)

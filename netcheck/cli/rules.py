@@ -7,8 +7,16 @@ from pathlib import Path
 import click
 
 from netcheck import __version__
+from netcheck.allowlist import RENDERERS
 from netcheck.allowlist import Format as RulesFormat
-from netcheck.cli.base import OUTPUT_EXIT_HELP, choices, emit, select, selection_options
+from netcheck.cli.base import (
+    OUTPUT_EXIT_HELP,
+    SelectionArgs,
+    emit,
+    format_option,
+    select,
+    selection_options,
+)
 from netcheck.errors import UsageError
 
 _EPILOG = (
@@ -32,13 +40,10 @@ Every format is described in docs/rules.md.
 
 @click.command(epilog=_EPILOG)
 @selection_options
-@click.option(
-    "--format",
-    "fmt",
-    type=choices(RulesFormat),
-    default=RulesFormat.LIST.value,
-    show_default=True,
-    help="Rule format: a list, a proxy or firewall configuration (see docs/rules.md).",
+@format_option(
+    RENDERERS,
+    RulesFormat.LIST,
+    "Rule format: a list, a proxy or firewall configuration (see docs/rules.md).",
 )
 @click.option(
     "--output",
@@ -70,11 +75,7 @@ Every format is described in docs/rules.md.
     help="Include the plain-HTTP (port 80) certificate download and revocation hosts.",
 )
 def rules(
-    region: str,
-    workspace_id: str | None,
-    automation_account_id: str | None,
-    update_management: bool,
-    catalogue: str | None,
+    selection: SelectionArgs,
     fmt: str,
     output: str | None,
     pac_proxy: str | None,
@@ -88,7 +89,7 @@ def rules(
     (a wildcard in an IP rule, a host without a service tag in an NSG) is listed in its
     header. Output is sorted and stable, so it diffs cleanly in a change request.
     """
-    from netcheck.allowlist import HEADERLESS, NEEDS_ADDRESSES, TAKES_ADDRESSES, render
+    from netcheck.allowlist import HEADERLESS, NEEDS_ADDRESSES, TAKES_ADDRESSES
     from netcheck.allowlist.attach_addresses import attach
     from netcheck.allowlist.proxy_configs import parse_pac_proxy
     from netcheck.allowlist.ruleset import build, commented, header_lines
@@ -96,32 +97,25 @@ def rules(
     from netcheck.expand import expand
     from netcheck.probes.resolve import resolve_hosts
 
-    chosen = RulesFormat(fmt)
-    if pac_proxy is not None and chosen is not RulesFormat.PAC:
+    rules_format = RulesFormat(fmt)
+    if pac_proxy is not None and rules_format is not RulesFormat.PAC:
         raise UsageError(f"--pac-proxy applies only to --format pac, not --format {fmt}")
     addressed = bool(service_tags) or resolve
-    if chosen in NEEDS_ADDRESSES and not addressed:
+    if rules_format in NEEDS_ADDRESSES and not addressed:
         raise UsageError(
             f"--format {fmt} matches addresses, not names: give --service-tags FILE "
             "(Microsoft's weekly ServiceTags_*.json) and/or --resolve"
         )
-    if addressed and chosen not in TAKES_ADDRESSES:
+    if addressed and rules_format not in TAKES_ADDRESSES:
         formats = ", ".join(sorted(f.value for f in TAKES_ADDRESSES))
         raise UsageError(f"--service-tags and --resolve apply only to --format {formats}")
     proxy_address = parse_pac_proxy(pac_proxy) if pac_proxy is not None else None
-    loaded, selection = select(
-        region,
-        workspace_id,
-        automation_account_id,
-        update_management,
-        catalogue,
-        include_revocation,
-    )
+    loaded, chosen = select(selection, include_revocation)
     tag_files = [parse(Path(p).name, _read_text(p, "--service-tags")) for p in service_tags]
     ruleset = build(
         loaded,
-        selection,
-        expand(loaded, selection),
+        chosen,
+        expand(loaded, chosen),
         __version__,
         fmt,
         proxy_address,
@@ -131,9 +125,9 @@ def rules(
     if addressed:
         hosts = [e.host for e in ruleset.entries if not e.wildcard]
         ruleset = attach(ruleset, tag_files, resolve_hosts(hosts) if resolve else None)
-    if chosen in HEADERLESS:
+    if rules_format in HEADERLESS:
         click.echo(commented(header_lines(ruleset), "# "), err=True, nl=False)
-    emit(render(ruleset, chosen), output)
+    emit(RENDERERS.render(ruleset, rules_format), output)
 
 
 def _read_text(path: str, option: str) -> str:

@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Mapping
 
 from netcheck import __version__
-from netcheck.check_run import run_check
+from netcheck.check_run import run_check, settings_options
 from netcheck.diagnose import host, logs, proxy_choice, scope, verdicts
 from netcheck.diagnose.commands import Runner
 from netcheck.diagnose.diagnosis import Diagnosis, rank
@@ -15,7 +15,7 @@ from netcheck.diagnose.discover_linux import discover_linux
 from netcheck.diagnose.discover_windows import discover_windows
 from netcheck.diagnose.hostfs import HostFiles
 from netcheck.diagnose.proxy_choice import ProxyCandidate
-from netcheck.models import Catalogue, CatalogueRef, DiagnoseOptions, ProbeSettings, Report
+from netcheck.models import Catalogue, DiagnoseOptions, ProbeSettings, Report
 from netcheck.probes import Observer
 
 
@@ -81,18 +81,7 @@ def _unprobed(
         tool_version=__version__,
         generated_at=dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         options=DiagnoseOptions(
-            region=None,
-            cloud=None,
-            workspace_id=None,
-            automation_account_id=None,
-            deployments=(),
-            proxy=settings.proxy.redacted_url if settings.proxy else None,
-            dns_server=settings.dns_server,
-            timeout=settings.timeout,
-            trust=settings.trust,
-            catalogue=CatalogueRef(catalogue.path, catalogue.date),
-            root=root,
-            not_probed=where.problem,
+            **vars(settings_options(catalogue, settings)), root=root, not_probed=where.problem
         ),
         results=(),
         duration_ms=0.0,

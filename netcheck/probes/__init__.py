@@ -104,7 +104,7 @@ def _probe_and_report(run: _Run, target: Target, observer: Observer | None) -> O
 
 def probe(run: _Run, target: Target) -> Observation:
     """Resolve, connect (directly or through the proxy), shake hands, then one request."""
-    from netcheck.probes.http import PlainStream, fetch, request
+    from netcheck.probes.http import PlainStream, request
     from netcheck.probes.tls import TlsStream, handshake, judge
 
     settings = run.settings
@@ -143,7 +143,9 @@ def probe(run: _Run, target: Target) -> Observation:
             tls = judge(tls, chain, target.host, run.stores)
             http = exchange.response()
         else:
-            http = fetch(PlainStream(sock), "http", target.host, target.port, settings.timeout)
+            http = request(
+                PlainStream(sock), "http", target.host, target.port, settings.timeout
+            ).response()
     finally:
         sock.close()
     return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls, http=http)
@@ -154,7 +156,7 @@ def _plain_via_proxy(
 ) -> Observation:
     """Plain HTTP goes to the proxy as an absolute-form request: many proxies refuse CONNECT
     to port 80, yet forward GET http://host/ (this is how revocation checks travel)."""
-    from netcheck.probes.http import PlainStream, fetch
+    from netcheck.probes.http import PlainStream, request
 
     timeout = run.settings.timeout
     dns_future = run.lookup(target.host)
@@ -163,9 +165,9 @@ def _plain_via_proxy(
     if sock is None:
         return replace(at, dns=dns_obs, tcp=tcp)
     try:
-        http = fetch(
+        http = request(
             PlainStream(sock), "http", target.host, target.port, timeout, proxy_auth_headers(proxy)
-        )
+        ).response()
     finally:
         sock.close()
     return replace(at, dns=dns_obs, tcp=tcp, http=http)

@@ -27,18 +27,6 @@ class Stream(Protocol):
     def write(self, data: bytes, deadline: float) -> None: ...
 
 
-def fetch(
-    stream: Stream,
-    scheme: str,
-    host: str,
-    port: int,
-    timeout: float,
-    proxy_headers: list[tuple[bytes, bytes]] | None = None,
-) -> HttpObservation:
-    """GET / and keep the status, the headers and the start of the body."""
-    return request(stream, scheme, host, port, timeout, proxy_headers).response()
-
-
 def request(
     stream: Stream,
     scheme: str,

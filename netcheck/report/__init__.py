@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from netcheck.report.registry import Renderers
 
 if TYPE_CHECKING:
     from netcheck.models import Report
@@ -17,17 +18,11 @@ class Format(str, enum.Enum):
     MARKDOWN = "markdown"
 
 
-def renderers() -> dict[Format, Callable[[Report], str]]:
-    """Every format's renderer."""
-    from netcheck.report import json_format, junit, markdown, table
-
-    return {
-        Format.TABLE: table.render,
-        Format.JSON: json_format.render,
-        Format.JUNIT: junit.render,
-        Format.MARKDOWN: markdown.render,
+RENDERERS: Renderers[Format, Report] = Renderers(
+    {
+        Format.TABLE: "netcheck.report.table:render",
+        Format.JSON: "netcheck.report.json_format:render",
+        Format.JUNIT: "netcheck.report.junit:render",
+        Format.MARKDOWN: "netcheck.report.markdown:render",
     }
-
-
-def render(report: Report, fmt: Format) -> str:
-    return renderers()[fmt](report)
+)

@@ -2,41 +2,27 @@
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from netcheck.report import Format
+from netcheck.report.registry import Renderers
 
 if TYPE_CHECKING:
     from netcheck.diagnose.diagnosis import Diagnosis
 
-
-class DiagnoseFormat(str, enum.Enum):
-    TABLE = "table"
-    JSON = "json"
-    JUNIT = "junit"
-    MARKDOWN = "markdown"
-
+RENDERERS: Renderers[Format, Diagnosis] = Renderers(
+    {
+        Format.TABLE: "netcheck.diagnose.render.table:render",
+        Format.JSON: "netcheck.diagnose.render.json_format:render",
+        Format.JUNIT: "netcheck.diagnose.render.junit:render",
+        Format.MARKDOWN: "netcheck.diagnose.render.markdown:render",
+    }
+)
 
 # The file name of each format inside a support bundle.
-BUNDLE_NAMES: dict[DiagnoseFormat, str] = {
-    DiagnoseFormat.TABLE: "report.txt",
-    DiagnoseFormat.JSON: "report.json",
-    DiagnoseFormat.JUNIT: "report.junit.xml",
-    DiagnoseFormat.MARKDOWN: "report.md",
+BUNDLE_NAMES: dict[Format, str] = {
+    Format.TABLE: "report.txt",
+    Format.JSON: "report.json",
+    Format.JUNIT: "report.junit.xml",
+    Format.MARKDOWN: "report.md",
 }
-
-
-def renderers() -> dict[DiagnoseFormat, Callable[[Diagnosis], str]]:
-    """Every format's renderer."""
-    from netcheck.diagnose.render import json_format, junit, markdown, table
-
-    return {
-        DiagnoseFormat.TABLE: table.render,
-        DiagnoseFormat.JSON: json_format.render,
-        DiagnoseFormat.JUNIT: junit.render,
-        DiagnoseFormat.MARKDOWN: markdown.render,
-    }
-
-
-def render(diagnosis: Diagnosis, fmt: DiagnoseFormat) -> str:
-    return renderers()[fmt](diagnosis)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from netcheck.allowlist import HEADERLESS, TAKES_ADDRESSES, Format, renderers
+from netcheck.allowlist import HEADERLESS, RENDERERS, TAKES_ADDRESSES, Format
 from netcheck.cli.rules import rules
 
 from .support import FULL, TAGS, WORKSPACE, Netcheck
@@ -18,7 +18,9 @@ def _args(fmt: Format) -> list[str]:
 
 
 def test_every_format_has_a_renderer() -> None:
-    assert set(renderers()) == set(Format)
+    assert list(RENDERERS) == list(Format)
+    for fmt in Format:
+        assert callable(RENDERERS.renderer(fmt)), fmt
 
 
 def test_the_cli_offers_exactly_the_formats() -> None:

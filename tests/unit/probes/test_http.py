@@ -1,4 +1,4 @@
-"""probes.http.fetch over loopback: one request on an open connection, every way it can end."""
+"""probes.http.request over loopback: one request on an open connection, every way it can end."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from netcheck.models import Outcome
-from netcheck.probes.http import PlainStream, fetch
+from netcheck.probes.http import PlainStream, request
 
 Serve = Callable[[socket.socket, bytes], None]
 Start = Callable[[Serve], tuple[socket.socket, list[bytes]]]
@@ -63,7 +63,7 @@ def test_an_answer_keeps_status_headers_and_body_start(served: Start) -> None:
     head = b"HTTP/1.1 404 Not Found\r\nServer: test\r\nContent-Length: %d\r\n\r\n" % len(body)
     sock, requests = served(answer(head + body))
     with sock:
-        seen = fetch(PlainStream(sock), "http", "host.example", 80, timeout=5)
+        seen = request(PlainStream(sock), "http", "host.example", 80, timeout=5).response()
     assert seen.outcome is Outcome.OK
     assert (seen.status, seen.reason) == (404, "Not Found")
     assert seen.headers["server"] == "test"
@@ -76,7 +76,9 @@ def test_through_a_proxy_the_request_is_in_absolute_form(served: Start) -> None:
     sock, requests = served(answer(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
     with sock:
         auth = [(b"Proxy-Authorization", b"Basic dTpw")]
-        seen = fetch(PlainStream(sock), "http", "crl.example", 80, timeout=5, proxy_headers=auth)
+        seen = request(
+            PlainStream(sock), "http", "crl.example", 80, timeout=5, proxy_headers=auth
+        ).response()
     assert seen.status == 200
     assert requests[0].startswith(b"GET http://crl.example:80/ HTTP/1.1\r\n")
     assert b"Proxy-Authorization: Basic dTpw\r\n" in requests[0]
@@ -85,7 +87,7 @@ def test_through_a_proxy_the_request_is_in_absolute_form(served: Start) -> None:
 def test_an_answer_ended_by_closing_is_still_an_answer(served: Start) -> None:
     sock, _ = served(answer(b"HTTP/1.0 403 Forbidden\r\n\r\nblocked by policy"))
     with sock:
-        seen = fetch(PlainStream(sock), "http", "host.example", 80, timeout=5)
+        seen = request(PlainStream(sock), "http", "host.example", 80, timeout=5).response()
     assert (seen.outcome, seen.status, seen.body_excerpt) == (Outcome.OK, 403, "blocked by policy")
 
 
@@ -100,7 +102,7 @@ def test_an_answer_ended_by_closing_is_still_an_answer(served: Start) -> None:
 def test_no_usable_answer(served: Start, serve: Serve, outcome: Outcome, words: str) -> None:
     sock, _ = served(serve)
     with sock:
-        seen = fetch(PlainStream(sock), "http", "host.example", 80, timeout=0.3)
+        seen = request(PlainStream(sock), "http", "host.example", 80, timeout=0.3).response()
     assert seen.outcome is outcome
     assert seen.error is not None and words in seen.error
     assert seen.status is None

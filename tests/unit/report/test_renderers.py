@@ -25,7 +25,7 @@ from netcheck.models import (
     TrustStore,
 )
 from netcheck.proxy_url import parse_proxy
-from netcheck.report import Format, render, renderers
+from netcheck.report import RENDERERS, Format
 from netcheck.report.steps import STEPS
 
 from ..builders import CTX, NOW, leaf, observed, target, tls_ok
@@ -135,15 +135,17 @@ def test_the_report_covers_every_status() -> None:
 
 
 def test_every_format_has_a_renderer() -> None:
-    assert set(renderers()) == set(Format)
+    assert list(RENDERERS) == list(Format)
     for fmt in Format:
-        assert render(REPORT, fmt).strip()
+        assert callable(RENDERERS.renderer(fmt)), fmt
+    for fmt in Format:
+        assert RENDERERS.render(REPORT, fmt).strip()
 
 
 @pytest.mark.parametrize("fmt", list(Format))
 def test_the_proxy_password_appears_in_no_format(fmt: Format) -> None:
     assert VIA == "http://svc-hrw:***@proxy.corp:3128"
-    text = render(REPORT, fmt)
+    text = RENDERERS.render(REPORT, fmt)
     assert SECRET not in text
     assert PROXY.password == SECRET  # the run had it
 
@@ -152,7 +154,7 @@ def test_the_proxy_password_appears_in_no_format(fmt: Format) -> None:
 
 
 def document() -> dict[str, Any]:
-    parsed = json.loads(render(REPORT, Format.JSON))
+    parsed = json.loads(RENDERERS.render(REPORT, Format.JSON))
     assert isinstance(parsed, dict)
     return parsed
 
@@ -247,7 +249,7 @@ def expected_steps(port: int) -> list[str]:
 
 
 def test_junit_parses_with_one_testcase_per_target_and_step() -> None:
-    suite = ET.fromstring(render(REPORT, Format.JUNIT))
+    suite = ET.fromstring(RENDERERS.render(REPORT, Format.JUNIT))
     assert suite.tag == "testsuite"
     cases = suite.findall("testcase")
     expected = [
@@ -264,7 +266,7 @@ def test_junit_parses_with_one_testcase_per_target_and_step() -> None:
 
 
 def test_junit_failures_sit_on_the_step_that_failed() -> None:
-    suite = ET.fromstring(render(REPORT, Format.JUNIT))
+    suite = ET.fromstring(RENDERERS.render(REPORT, Format.JUNIT))
 
     def case(host: str, step: str) -> ET.Element:
         found = suite.find(f"testcase[@classname='{host}:443'][@name='{step}']")
@@ -289,7 +291,7 @@ def test_junit_failures_sit_on_the_step_that_failed() -> None:
 
 
 def test_markdown() -> None:
-    text = render(REPORT, Format.MARKDOWN)
+    text = RENDERERS.render(REPORT, Format.MARKDOWN)
     lines = text.splitlines()
     assert lines[0] == "# netcheck report: FAIL"
     assert f"- Proxy: {VIA}" in lines
@@ -308,13 +310,13 @@ def test_markdown() -> None:
 
 
 def test_table_is_readable_at_100_columns() -> None:
-    text = render(REPORT, Format.TABLE)
+    text = RENDERERS.render(REPORT, Format.TABLE)
     too_wide = [line for line in text.splitlines() if len(line) > 100]
     assert not too_wide
 
 
 def test_table_shows_statuses_problems_and_skips() -> None:
-    text = render(REPORT, Format.TABLE)
+    text = RENDERERS.render(REPORT, Format.TABLE)
     lines = text.splitlines()
     assert lines[0].split() == ["STATUS", "TARGET", "RESULT"]
     for result in REPORT.results:
@@ -337,7 +339,7 @@ def test_table_wraps_a_long_skip_reason() -> None:
     report = Report(
         "0.1.0", NOW.isoformat(), REPORT.options, (evaluate(long_skip, None, CTX),), 1.0
     )
-    assert all(len(line) <= 100 for line in render(report, Format.TABLE).splitlines())
+    assert all(len(line) <= 100 for line in RENDERERS.render(report, Format.TABLE).splitlines())
 
 
 def test_junit_survives_control_characters_from_the_network() -> None:
@@ -349,6 +351,6 @@ def test_junit_survives_control_characters_from_the_network() -> None:
     result = evaluate(target(), refused, CTX)
     assert [f.code for f in result.findings] == ["PROXY_DENIED"]
     report = Report("0.1.0", NOW.isoformat(), REPORT.options, (result,), 1.0)
-    suite = ET.fromstring(render(report, Format.JUNIT))
+    suite = ET.fromstring(RENDERERS.render(report, Format.JUNIT))
     failure = suite.find("testcase[@name='connect']/failure")
     assert failure is not None and "Blocked" in (failure.get("message") or "")
