@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from netcheck.errors import UsageError
+from netcheck.models import DEFAULT_EXPIRY_WARNING_DAYS
 from netcheck.report.listing import ListingFormat
 
 if TYPE_CHECKING:
@@ -143,6 +144,16 @@ def probe_options(formats: type[enum.Enum]) -> Callable[[F], F]:
                 show_default=True,
                 env="CONCURRENCY",
                 help="Targets probed at the same time; more wait their turn.",
+            ),
+            option(
+                "--expiry-warning-days",
+                type=click.IntRange(min=0, max=3650),
+                default=DEFAULT_EXPIRY_WARNING_DAYS,
+                show_default=True,
+                env="EXPIRY_WARNING_DAYS",
+                metavar="DAYS",
+                help="Warn (TLS_EXPIRING) about a presented certificate that expires within "
+                "DAYS; 0 turns the warning off.",
             ),
             option(
                 "--format",

@@ -65,6 +65,7 @@ def check(
     dns_server: str | None,
     timeout: float,
     concurrency: int,
+    expiry_warning_days: int,
     fmt: str,
     output: str | None,
 ) -> None:
@@ -87,6 +88,6 @@ def check(
     )
     proxy_settings = parse_proxy(proxy) if proxy is not None else None
     settings = probe_settings(ca_bundle, dns_server, timeout, concurrency, proxy_settings)
-    report = run_check(loaded, selection, settings, canary_label(), progress())
+    report = run_check(loaded, selection, settings, canary_label(), progress(), expiry_warning_days)
     emit(render(report, Format(fmt)), output)
     sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)

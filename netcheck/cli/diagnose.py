@@ -73,6 +73,7 @@ def diagnose(
     dns_server: str | None,
     timeout: float,
     concurrency: int,
+    expiry_warning_days: int,
     fmt: str,
     output: str | None,
     bundle: str | None,
@@ -106,6 +107,7 @@ def diagnose(
         settings=probe_settings(ca_bundle, dns_server, timeout, concurrency),
         canary_label=canary_label(),
         observer=progress(),
+        expiry_warning_days=expiry_warning_days,
     )
     emit(render(diagnosis, DiagnoseFormat(fmt)), output)
     if bundle is not None:
