@@ -130,7 +130,9 @@ def rules(
     )
     if addressed:
         hosts = [e.host for e in ruleset.entries if not e.wildcard]
-        ruleset = attach(ruleset, tag_files, resolve_hosts(hosts) if resolve else None)
+        ruleset = attach(
+            ruleset, tag_files, resolve_hosts(hosts) if resolve else None, selection.region.name
+        )
     if chosen in HEADERLESS:
         click.echo(commented(header_lines(ruleset), "# "), err=True, nl=False)
     emit(render(ruleset, chosen), output)

@@ -99,9 +99,7 @@ def test_every_format_renders(netcheck: Netcheck, broken_worker: Path, fmt: str)
 
 def test_table_starts_with_the_diagnosis(netcheck: Netcheck, broken_worker: Path) -> None:
     out = netcheck("diagnose", "--root", str(broken_worker), *LOOPBACK).out
-    assert out.startswith(
-        "DIAGNOSIS: FAIL (most likely cause first)\n\n1. [FAIL] ROOT_PROXY"
-    )
+    assert out.startswith("DIAGNOSIS: FAIL (most likely cause first)\n\n1. [FAIL] ROOT_PROXY")
     assert "\nHOST\n" in out and "\nWORKER\n" in out and "\nENDPOINTS\n" in out
 
 
