@@ -154,7 +154,7 @@ def _cause(code: str, items: list[_Item], log_items: list[_Item], proxy: ProxyCh
         ]
     fixes = {i.finding.remediation for i in items} or {entry.fix}
     fix = fixes.pop() if len(fixes) == 1 else entry.fix
-    if via is not None and code == codes.TLS_INTERCEPTED.code:
+    if via is not None and code in (codes.TLS_INTERCEPTED.code, codes.ROOT_INTERCEPTION.code):
         fix += (
             f" The worker's traffic goes through {via.shown} ({via.location}): if that proxy "
             "inspects TLS, the exemption belongs there."
