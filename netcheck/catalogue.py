@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 import string
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -40,9 +41,61 @@ _SHA1 = re.compile(r"^[0-9A-Fa-f]{40}$")
 _HOST_PATTERN = re.compile(r"^(\*\.)?[A-Za-z0-9{}_.-]+$")
 
 
+# A broken catalogue reports its problems together, each with its path; beyond this many,
+# the rest are counted (the first ones are enough to see the pattern).
+_SHOWN_PROBLEMS = 20
+T = TypeVar("T")
+
+
 class _Invalid(Exception):
-    def __init__(self, path: str, problem: str) -> None:
-        super().__init__(f"{path}: {problem}")
+    """One or more problems, each `path: problem`."""
+
+    def __init__(self, path: str, problem: str, *more: str) -> None:
+        self.problems = [f"{path}: {problem}", *more]
+        super().__init__("; ".join(self.problems))
+
+
+class _Problems:
+    """Collects the problems of independent parts, so that one does not hide the next."""
+
+    def __init__(self) -> None:
+        self.found: list[str] = []
+
+    def attempt(self, read: Callable[[], T]) -> T | None:
+        try:
+            return read()
+        except _Invalid as exc:
+            self.found.extend(exc.problems)
+            return None
+
+    def items(self, value: Any, path: str, read: Callable[[Any, str], T]) -> list[T]:
+        """Each item of the list at `path` that reads cleanly; the others are recorded."""
+        if not isinstance(value, list):
+            self.found.append(f"{path}: {_expected('a list', value)}")
+            return []
+        read_ok = []
+        for i, item in enumerate(value):
+            try:
+                read_ok.append(read(item, f"{path}[{i}]"))
+            except _Invalid as exc:
+                self.found.extend(exc.problems)
+        return read_ok
+
+    def check(self) -> None:
+        if not self.found:
+            return
+        first, *rest = self.found
+        if not rest:
+            raise _Invalid(*first.split(": ", 1))
+        shown = self.found[:_SHOWN_PROBLEMS]
+        more = len(self.found) - len(shown)
+        text = "; ".join(shown) + (f"; and {more} more" if more else "")
+        raise _Invalid(f"{len(self.found)} problems", text)
+
+
+def _expected(what: str, value: Any) -> str:
+    shown = repr(value)
+    return f"expected {what}, got {shown if len(shown) <= 40 else shown[:39] + '…'}"
 
 
 def placeholders(pattern: str) -> list[str]:
@@ -96,15 +149,16 @@ def _mapping(
 ) -> dict[str, Any]:
     if not isinstance(value, dict):
         raise _Invalid(path or "(top level)", "must be a mapping")
-    for key in value:
-        if key not in keys | optional:
-            raise _Invalid(
-                _join(path, str(key)),
-                f"unknown key (expected one of: {', '.join(sorted(keys | optional))})",
-            )
-    for key in sorted(keys):
-        if key not in value:
-            raise _Invalid(_join(path, key), "missing")
+    problems = [
+        f"{_join(path, str(key))}: unknown key (expected one of: "
+        f"{', '.join(sorted(keys | optional))})"
+        for key in value
+        if key not in keys | optional
+    ]
+    problems += [f"{_join(path, key)}: missing" for key in sorted(keys) if key not in value]
+    if problems:
+        first, *rest = problems
+        raise _Invalid(*first.split(": ", 1), *rest)
     return value
 
 
@@ -128,7 +182,7 @@ def _bool(value: Any, path: str) -> bool:
 
 def _list(value: Any, path: str) -> list[Any]:
     if not isinstance(value, list):
-        raise _Invalid(path, "must be a list")
+        raise _Invalid(path, _expected("a list", value))
     return value
 
 
@@ -150,36 +204,40 @@ def _unique(items: list[tuple[str, str | None]], what: str) -> None:
 # ---------------------------------------------------------------- sections
 
 
+_TOP_KEYS = {"schema", "date", "clouds", "regions", "endpoints", "certificate_authorities"}
+
+
 def _catalogue(raw: Any, path: str) -> Catalogue:
-    top = _mapping(
-        raw, "", {"schema", "date", "clouds", "regions", "endpoints", "certificate_authorities"}
-    )
-    if top["schema"] != 1 or isinstance(top["schema"], bool):  # True == 1 in Python
-        raise _Invalid("schema", f"unsupported value {top['schema']!r} (expected 1)")
-    date = top["date"]
+    if not isinstance(raw, dict):
+        raise _Invalid("(top level)", "must be a mapping")
+    problems = _Problems()
+    problems.attempt(lambda: _mapping(raw, "", _TOP_KEYS))
+    schema = raw.get("schema", 1)
+    if schema != 1 or isinstance(schema, bool):  # True == 1 in Python
+        problems.found.append(f"schema: unsupported value {schema!r} (expected 1)")
+    date = raw.get("date")
     if isinstance(date, dt.date):
         date = date.isoformat()
-    try:
-        dt.date.fromisoformat(_str(date, "date"))
-    except ValueError:
-        raise _Invalid("date", "must be a date YYYY-MM-DD") from None
-
-    clouds = _clouds(top["clouds"])
+    if "date" in raw:
+        problems.attempt(lambda: _date(date))
+    # Without valid clouds, references to them cannot be judged: they are left unchecked.
+    clouds = problems.attempt(lambda: _clouds(raw["clouds"])) if "clouds" in raw else None
     regions = tuple(
-        _region(item, f"regions[{i}]", clouds)
-        for i, item in enumerate(_list(top["regions"], "regions"))
+        problems.items(raw.get("regions", []), "regions", lambda v, p: _region(v, p, clouds))
     )
+    endpoints = tuple(
+        problems.items(raw.get("endpoints", []), "endpoints", lambda v, p: _endpoint(v, p, clouds))
+    )
+    authorities = tuple(
+        problems.items(
+            raw.get("certificate_authorities", []), "certificate_authorities", _authority
+        )
+    )
+    problems.check()
     _unique([(f"regions[{i}].name", r.name) for i, r in enumerate(regions)], "region name")
     _unique([(f"regions[{i}].code", r.code) for i, r in enumerate(regions)], "location code")
-    endpoints = tuple(
-        _endpoint(item, f"endpoints[{i}]", clouds)
-        for i, item in enumerate(_list(top["endpoints"], "endpoints"))
-    )
     _unique([(f"endpoints[{i}].id", e.id) for i, e in enumerate(endpoints)], "endpoint id")
-    authorities = tuple(
-        _authority(item, f"certificate_authorities[{i}]")
-        for i, item in enumerate(_list(top["certificate_authorities"], "certificate_authorities"))
-    )
+    assert clouds is not None and isinstance(date, str)  # problems.check() saw to both
     return Catalogue(
         path=path,
         date=date,
@@ -188,6 +246,13 @@ def _catalogue(raw: Any, path: str) -> Catalogue:
         endpoints=endpoints,
         authorities=authorities,
     )
+
+
+def _date(value: Any) -> None:
+    try:
+        dt.date.fromisoformat(_str(value, "date"))
+    except ValueError:
+        raise _Invalid("date", "must be a date YYYY-MM-DD") from None
 
 
 def _clouds(raw: Any) -> dict[str, Cloud]:
@@ -210,7 +275,7 @@ def _clouds(raw: Any) -> dict[str, Cloud]:
     return clouds
 
 
-def _region(raw: Any, path: str, clouds: dict[str, Cloud]) -> Region:
+def _region(raw: Any, path: str, clouds: dict[str, Cloud] | None) -> Region:
     body = _mapping(
         raw,
         path,
@@ -229,7 +294,7 @@ def _region(raw: Any, path: str, clouds: dict[str, Cloud]) -> Region:
         frozenset({"doubtful_values"}),
     )
     cloud = _str(body["cloud"], f"{path}.cloud")
-    if cloud not in clouds:
+    if clouds is not None and cloud not in clouds:
         raise _Invalid(
             f"{path}.cloud", f"unknown cloud {cloud!r} (known: {', '.join(sorted(clouds))})"
         )
@@ -254,7 +319,7 @@ def _region(raw: Any, path: str, clouds: dict[str, Cloud]) -> Region:
     )
 
 
-def _endpoint(raw: Any, path: str, clouds: dict[str, Cloud]) -> Endpoint:
+def _endpoint(raw: Any, path: str, clouds: dict[str, Cloud] | None) -> Endpoint:
     body = _mapping(
         raw,
         path,
@@ -278,9 +343,9 @@ def _endpoint(raw: Any, path: str, clouds: dict[str, Cloud]) -> Endpoint:
             ) from None
     if not deployments:
         raise _Invalid(f"{path}.deployments", "must name at least one deployment")
-    applies_to = _str_list(body.get("clouds", list(clouds)), f"{path}.clouds")
+    applies_to = _str_list(body.get("clouds", list(clouds or {})), f"{path}.clouds")
     for i, cloud in enumerate(applies_to):
-        if cloud not in clouds:
+        if clouds is not None and cloud not in clouds:
             raise _Invalid(
                 f"{path}.clouds[{i}]",
                 f"unknown cloud {cloud!r} (known: {', '.join(sorted(clouds))})",
@@ -290,7 +355,7 @@ def _endpoint(raw: Any, path: str, clouds: dict[str, Cloud]) -> Endpoint:
     except ValueError as exc:
         raise _Invalid(f"{path}.pattern", f"malformed placeholder: {exc}") from None
     for name in names:
-        if name in REGION_PLACEHOLDERS:
+        if name in REGION_PLACEHOLDERS or clouds is None:
             continue
         missing = [c for c in applies_to if name not in clouds[c].suffixes]
         if missing:

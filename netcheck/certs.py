@@ -101,10 +101,17 @@ def verify(chain: list[x509.Certificate], loaded: LoadedStore) -> TrustVerdict:
     intermediates = [crypto.X509.from_cryptography(c) for c in chain[1:]]
     context = crypto.X509StoreContext(loaded.x509_store, leaf, chain=intermediates)
     try:
-        context.verify_certificate()
+        verified = context.get_verified_chain()
     except crypto.X509StoreContextError as exc:
         return TrustVerdict(loaded.store.name, False, str(exc))
-    return TrustVerdict(loaded.store.name, True, None)
+    path = [c.to_cryptography() for c in verified]
+    return TrustVerdict(
+        loaded.store.name,
+        True,
+        None,
+        tuple(c.fingerprint(hashes.SHA1()).hex().upper() for c in path),
+        path[-1].subject.rfc4514_string(),
+    )
 
 
 def signed_by(child: CertificateInfo, parent: CertificateInfo) -> bool | None:

@@ -23,6 +23,7 @@ from netcheck.expand import (
     selected_regions,
 )
 from netcheck.models import (
+    DEFAULT_EXPIRY_WARNING_DAYS,
     Catalogue,
     CatalogueRef,
     Deployment,
@@ -115,8 +116,10 @@ def run_check(
     settings: ProbeSettings,
     canary_label: str,
     observer: Observer | None = None,
+    expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
 ) -> Report:
-    """Probe every target of the selection (revocation hosts and canaries included)."""
+    """Probe every target of the selection (revocation hosts and canaries included); warn
+    about certificates that expire within `expiry_warning_days`."""
     # Revocation hosts are always probed: their failures are warnings, never failures.
     widened = dataclasses.replace(
         selection, deployments=selection.deployments | {Deployment.REVOCATION}
@@ -130,10 +133,12 @@ def run_check(
     duration = (time.monotonic() - started) * 1000
     # Imported only now: the rules pull in cryptography, which the probes load while their
     # first lookups travel; importing it before them would delay every first packet.
-    from netcheck.findings import context_for, evaluate, run_rules
+    from netcheck.findings import context_for, evaluate, judge_run
 
-    ctx = context_for(catalogue, bypass_domains(expanded))
-    results = tuple(evaluate(t, observations.get(t), ctx) for t in targets)
+    ctx = context_for(catalogue, bypass_domains(expanded), expiry_warning_days)
+    results, run_findings = judge_run(
+        tuple(evaluate(t, observations.get(t), ctx) for t in targets), ctx
+    )
     return Report(
         tool_version=__version__,
         generated_at=generated,
@@ -147,5 +152,5 @@ def run_check(
         ),
         results=results,
         duration_ms=duration,
-        findings=tuple(run_rules(results, ctx)),
+        findings=run_findings,
     )

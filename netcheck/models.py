@@ -186,6 +186,9 @@ class ProxyObservation:
     headers: dict[str, str] = field(default_factory=dict)
     error: str | None = None
     duration_ms: float = 0.0
+    # The start of the page a refusing proxy sent with its answer: it names the product
+    # and often the URL category that was blocked.
+    body_excerpt: str | None = None
 
 
 @dataclass(frozen=True)
@@ -221,6 +224,10 @@ class TrustVerdict:
     store: str
     trusted: bool
     error: str | None = None
+    # The path the store validated, leaf first and its own root last (SHA-1 thumbprints),
+    # and that root's subject: what tells Microsoft's new CA from a forger's.
+    path: tuple[str, ...] = ()
+    anchor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +240,10 @@ class TlsObservation:
     hostname_matches: bool | None = None
     error: str | None = None
     duration_ms: float = 0.0
+    # After a failed handshake: what a second one that allowed TLS 1.0 and legacy ciphers
+    # negotiated (None: it failed too, or was not tried).
+    legacy_version: str | None = None
+    legacy_cipher: str | None = None
 
 
 @dataclass(frozen=True)
@@ -260,6 +271,10 @@ class Observation:
 
 
 # ---------------------------------------------------------------- findings and report
+
+# TLS_EXPIRING warns about certificates that expire within this many days (a check's
+# --expiry-warning-days changes it).
+DEFAULT_EXPIRY_WARNING_DAYS = 30
 
 
 class Severity(str, enum.Enum):

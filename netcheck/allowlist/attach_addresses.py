@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from netcheck.allowlist.ruleset import Entry, IPNetwork, LeftOut, RuleSet
-from netcheck.allowlist.servicetags import TagFile, lookup
+from netcheck.allowlist.servicetags import TagFile, lookup_regional
 from netcheck.errors import UsageError
 from netcheck.models import DnsObservation, Outcome
 
@@ -31,23 +31,27 @@ def attach(
     ruleset: RuleSet,
     tag_files: Sequence[TagFile],
     resolved: Mapping[str, DnsObservation] | None,
+    region: str,
 ) -> RuleSet:
     """Each entry with the prefixes of its service tags and its DNS answers.
 
-    A tag that no file holds is a usage error: silently allowing less than the catalogue
-    names would surface later as a broken worker.
+    A tag's regional twin for `region` (ARM name) is preferred where a file has one. A tag
+    that no file holds in either form is a usage error: silently allowing less than the
+    catalogue names would surface later as a broken worker.
     """
     missing: dict[str, list[str]] = {}
+    used: dict[str, str] = {}  # tag -> the tag whose prefixes were used
     entries = []
     unaddressed = []
     for entry in ruleset.entries:
         found: list[IPNetwork] = []
         for tag in entry.target.service_tags if tag_files else ():
-            prefixes = lookup(tag_files, tag)
-            if prefixes is None:
+            chosen = lookup_regional(tag_files, tag, region)
+            if chosen is None:
                 missing.setdefault(tag, []).append(entry.host)
             else:
-                found.extend(prefixes)
+                used[tag] = chosen[0]
+                found.extend(chosen[1])
         dns = resolved.get(entry.host) if resolved is not None else None
         if dns is not None and dns.outcome is Outcome.OK:
             found.extend(ipaddress.ip_network(a) for a in dns.addresses)
@@ -61,16 +65,23 @@ def attach(
         tag, hosts = sorted(missing.items())[0]
         more = f" (and {len(missing) - 1} more tags)" if len(missing) > 1 else ""
         raise UsageError(
-            f"--service-tags: no tag {tag!r}{more} in {names}; the catalogue names it for "
+            f"--service-tags: no tag {tag!r} (nor a regional {tag}.* for {region}){more} in "
+            f"{names}; the catalogue names it for "
             f"{', '.join(hosts)}. Give the current file of the region's cloud (Public, "
             "AzureGovernment or China)"
         )
     notes = [f"Addresses of service tags from {f.describe()}." for f in tag_files]
-    if tag_files:
+    regional = sorted(v for k, v in used.items() if v != k)
+    global_ = sorted(k for k, v in used.items() if v == k)
+    if regional:
+        notes.append(f"Regional tags, narrower than their global ones: {', '.join(regional)}.")
+    if global_:
         notes.append(
-            "Service tag files change weekly, and a tag covers its service in every region: "
-            "regenerate after each update."
+            f"Global tags (no regional one in the file): {', '.join(global_)}; a global tag "
+            "covers its service in every region."
         )
+    if tag_files:
+        notes.append("Service tag files change weekly: regenerate after each update.")
     if resolved is not None:
         notes.append(RESOLVE_WARNING)
     return replace(

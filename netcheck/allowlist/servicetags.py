@@ -13,7 +13,7 @@ import ipaddress
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from netcheck.allowlist.ruleset import IPNetwork
@@ -35,6 +35,23 @@ class TagFile:
     tags: Mapping[str, tuple[IPNetwork, ...]]
     # The legacy XML knows no services: its datacenter ranges stand in for every tag.
     legacy: bool = False
+    # A regional tag's region (ARM name, e.g. Storage.WestEurope -> westeurope); global tags
+    # have none.
+    regions: Mapping[str, str] = field(default_factory=dict)
+
+    def regional(self, tag: str, region: str) -> str | None:
+        """The name of `tag`'s regional tag for the region (ARM name), when the file has one."""
+        if self.legacy:
+            return None
+        wanted = region.casefold()
+        return next(
+            (
+                name
+                for name, where in self.regions.items()
+                if name.startswith(f"{tag}.") and where.casefold() == wanted
+            ),
+            None,
+        )
 
     def prefixes(self, tag: str) -> tuple[IPNetwork, ...] | None:
         if self.legacy:
@@ -71,12 +88,27 @@ def lookup(files: Sequence[TagFile], tag: str) -> tuple[IPNetwork, ...] | None:
     return tuple(prefix for prefixes in found for prefix in prefixes)
 
 
+def lookup_regional(
+    files: Sequence[TagFile], tag: str, region: str
+) -> tuple[str, tuple[IPNetwork, ...]] | None:
+    """The regional tag of `tag` for the region (e.g. Storage.WestEurope) where a file has one,
+    else the global tag: (the tag used, its prefixes), or None when neither exists. A
+    narrower allow list is a safer one."""
+    regional = next((n for f in files if (n := f.regional(tag, region)) is not None), None)
+    for name in (regional, tag):
+        prefixes = lookup(files, name) if name is not None else None
+        if name is not None and prefixes is not None:
+            return name, prefixes
+    return None
+
+
 def _parse_json(name: str, raw: Any) -> TagFile:
     where = f"--service-tags {name}"
     if not isinstance(raw, dict) or not isinstance(raw.get("values"), list):
         raise UsageError(f"{where}: no 'values' list at the top level; {_EXPECTED}")
     change = raw.get("changeNumber")
     tags: dict[str, tuple[IPNetwork, ...]] = {}
+    regions: dict[str, str] = {}
     for i, value in enumerate(raw["values"]):
         path = f"values[{i}]"
         if not isinstance(value, dict) or not isinstance(value.get("name"), str):
@@ -89,11 +121,15 @@ def _parse_json(name: str, raw: Any) -> TagFile:
             _network(p, f"{where}: {path}.properties.addressPrefixes[{j}]")
             for j, p in enumerate(prefixes)
         )
+        region = props.get("region") if isinstance(props, dict) else None
+        if isinstance(region, str) and region:
+            regions[value["name"]] = region
     return TagFile(
         name=name,
         cloud=str(raw.get("cloud", "unknown")),
         change_number=change if isinstance(change, int) else None,
         tags=tags,
+        regions=regions,
     )
 
 

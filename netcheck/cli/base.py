@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from netcheck.errors import UsageError
+from netcheck.models import DEFAULT_EXPIRY_WARNING_DAYS
 from netcheck.report import Format
 from netcheck.report.listing import ListingFormat
 
@@ -70,7 +71,7 @@ def number_option(
         type=kind,
         default=default,
         show_default=True,
-        env=name.removeprefix("--").upper(),
+        env=name.removeprefix("--").upper().replace("-", "_"),
         metavar=metavar,
         help=description,
     )
@@ -100,6 +101,7 @@ class ProbeArgs:
     dns_server: str | None
     timeout: float
     concurrency: int
+    expiry_warning_days: int
 
 
 def grouped(
@@ -209,6 +211,14 @@ def probe_options(formats: Iterable[Format]) -> Callable[[F], F]:
                 256,
                 "N",
                 "Targets probed at the same time; more wait their turn.",
+            ),
+            number_option(
+                "--expiry-warning-days",
+                click.IntRange(min=0, max=3650),
+                DEFAULT_EXPIRY_WARNING_DAYS,
+                "DAYS",
+                "Warn (TLS_EXPIRING) about a presented certificate that expires within DAYS; "
+                "0 turns the warning off.",
             ),
         ]
         reporting = [

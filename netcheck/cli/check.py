@@ -76,6 +76,8 @@ def check(
     settings = probe_settings(
         probe.ca_bundle, probe.dns_server, probe.timeout, probe.concurrency, proxy_settings
     )
-    report = run_check(loaded, chosen, settings, canary_label(), progress())
+    report = run_check(
+        loaded, chosen, settings, canary_label(), progress(), probe.expiry_warning_days
+    )
     emit(RENDERERS.render(report, Format(fmt)), output)
     sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)

@@ -107,6 +107,7 @@ def diagnose(
         ),
         canary_label=canary_label(),
         observer=progress(),
+        expiry_warning_days=probe.expiry_warning_days,
     )
     emit(RENDERERS.render(diagnosis, Format(fmt)), output)
     if bundle is not None:

@@ -124,7 +124,9 @@ def rules(
     )
     if addressed:
         hosts = [e.host for e in ruleset.entries if not e.wildcard]
-        ruleset = attach(ruleset, tag_files, resolve_hosts(hosts) if resolve else None)
+        ruleset = attach(
+            ruleset, tag_files, resolve_hosts(hosts) if resolve else None, chosen.region.name
+        )
     if rules_format in HEADERLESS:
         click.echo(commented(header_lines(ruleset), "# "), err=True, nl=False)
     emit(RENDERERS.render(ruleset, rules_format), output)

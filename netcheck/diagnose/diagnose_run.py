@@ -15,7 +15,13 @@ from netcheck.diagnose.discover_linux import discover_linux
 from netcheck.diagnose.discover_windows import discover_windows
 from netcheck.diagnose.hostfs import HostFiles
 from netcheck.diagnose.proxy_choice import ProxyCandidate
-from netcheck.models import Catalogue, DiagnoseOptions, ProbeSettings, Report
+from netcheck.models import (
+    DEFAULT_EXPIRY_WARNING_DAYS,
+    Catalogue,
+    DiagnoseOptions,
+    ProbeSettings,
+    Report,
+)
 from netcheck.probes import Observer
 
 
@@ -31,6 +37,7 @@ def run_diagnose(
     settings: ProbeSettings,
     canary_label: str,
     observer: Observer | None = None,
+    expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
 ) -> Diagnosis:
     """`settings.proxy` is ignored: the proxy is the one the worker uses (or the override)."""
     facts = host.gather(files, host.local_tls())
@@ -44,7 +51,9 @@ def run_diagnose(
     )
     shown_root = str(files.root)
     if where.selection is not None:
-        checked = run_check(catalogue, where.selection, probe_settings, canary_label, observer)
+        checked = run_check(
+            catalogue, where.selection, probe_settings, canary_label, observer, expiry_warning_days
+        )
         options = DiagnoseOptions(**vars(checked.options), root=shown_root)
         report = dataclasses.replace(checked, options=options)
     else:

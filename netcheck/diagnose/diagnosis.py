@@ -19,18 +19,29 @@ from netcheck.models import Finding, Report, Severity, Status, overall_status, s
 _CORROBORATES: dict[str, tuple[str, ...]] = {
     log.code: tuple(probe.code for probe in probes)
     for log, probes in (
-        (codes.LOG_TLS_INTERCEPTION, (codes.TLS_INTERCEPTED,)),
+        # A run-level cause first: the log line then backs the cause ranked first.
+        (codes.LOG_TLS_INTERCEPTION, (codes.ROOT_INTERCEPTION, codes.TLS_INTERCEPTED)),
         (
             codes.LOG_CERT_VERIFY_FAILED,
-            (codes.TLS_INTERCEPTED, codes.TLS_UNTRUSTED, codes.TLS_EXPIRED),
+            (
+                codes.ROOT_INTERCEPTION,
+                codes.TLS_INTERCEPTED,
+                codes.TLS_UNTRUSTED,
+                codes.TLS_EXPIRED,
+            ),
         ),
         (
             codes.LOG_PROXY_ERROR,
-            (codes.PROXY_AUTH_REQUIRED, codes.PROXY_UNREACHABLE, codes.PROXY_DENIED),
+            (
+                codes.ROOT_PROXY,
+                codes.PROXY_AUTH_REQUIRED,
+                codes.PROXY_UNREACHABLE,
+                codes.PROXY_DENIED,
+            ),
         ),
     )
 }
-_PATH_PREFIXES = ("DNS_", "TCP_", "PROXY_", "TLS_", "HTTP_")
+_PATH_PREFIXES = ("ROOT_", "DNS_", "TCP_", "PROXY_", "TLS_", "HTTP_")
 _SEVERITY_ORDER = {Severity.FAIL: 0, Severity.WARN: 1, Severity.INFO: 2}
 _EVIDENCE_LINES = 6
 
@@ -143,7 +154,7 @@ def _cause(code: str, items: list[_Item], log_items: list[_Item], proxy: ProxyCh
         ]
     fixes = {i.finding.remediation for i in items} or {entry.fix}
     fix = fixes.pop() if len(fixes) == 1 else entry.fix
-    if via is not None and code == codes.TLS_INTERCEPTED.code:
+    if via is not None and code in (codes.TLS_INTERCEPTED.code, codes.ROOT_INTERCEPTION.code):
         fix += (
             f" The worker's traffic goes through {via.shown} ({via.location}): if that proxy "
             "inspects TLS, the exemption belongs there."

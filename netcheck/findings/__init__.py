@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from netcheck.blockpages import load_signatures
 from netcheck.findings.base import RuleContext
+from netcheck.findings.causes import explained, root_cause
 from netcheck.findings.http import http_rules
 from netcheck.findings.network import connection_rules, dns_rules
 from netcheck.findings.run_level import as_revocation, canary_rules, run_rules
 from netcheck.findings.tls import tls_rules
 from netcheck.interceptors import load_products
 from netcheck.models import (
+    DEFAULT_EXPIRY_WARNING_DAYS,
     Catalogue,
     Deployment,
     Finding,
@@ -23,7 +26,7 @@ from netcheck.models import (
     status_of,
 )
 
-__all__ = ["context_for", "evaluate", "run_rules"]
+__all__ = ["context_for", "evaluate", "judge_run"]
 
 Rule = Callable[[Target, Observation, RuleContext], list[Finding]]
 
@@ -31,7 +34,11 @@ Rule = Callable[[Target, Observation, RuleContext], list[Finding]]
 RULES: tuple[Rule, ...] = (dns_rules, connection_rules, tls_rules, http_rules)
 
 
-def context_for(catalogue: Catalogue, bypass_domains: tuple[str, ...] = ()) -> RuleContext:
+def context_for(
+    catalogue: Catalogue,
+    bypass_domains: tuple[str, ...] = (),
+    expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
+) -> RuleContext:
     issuers = {
         ca.name
         for ca in catalogue.authorities
@@ -43,6 +50,9 @@ def context_for(catalogue: Catalogue, bypass_domains: tuple[str, ...] = ()) -> R
         load_products(),
         tuple(sorted(issuers)),
         bypass_domains,
+        frozenset(ca.sha1.upper() for ca in catalogue.authorities if ca.role == "root"),
+        load_signatures(),
+        expiry_warning_days,
     )
 
 
@@ -59,6 +69,17 @@ def evaluate(target: Target, observation: Observation | None, ctx: RuleContext) 
     if target.doubtful:
         findings = tuple(_doubted(f, target.doubtful) for f in findings)
     return TargetResult(target, status_of(findings), findings, observation)
+
+
+def judge_run(
+    results: tuple[TargetResult, ...], ctx: RuleContext
+) -> tuple[tuple[TargetResult, ...], tuple[Finding, ...]]:
+    """The run's own findings, its cause first, and the targets with the findings that cause
+    accounts for marked `explained_by`."""
+    cause = root_cause(results)
+    if cause is None:
+        return results, tuple(run_rules(results, ctx))
+    return explained(results, cause), (cause.finding, *run_rules(results, ctx))
 
 
 def _doubted(found: Finding, doubt: str) -> Finding:

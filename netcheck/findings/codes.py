@@ -568,6 +568,116 @@ LOG_PROXY_ERROR: Final = Code(
 )
 
 
+# ---------------------------------------------------------------- causes of the whole run
+#
+# One finding for a run whose every required target (canaries and port-80 revocation hosts
+# aside) fails the same way: the cause, stated once, ranked before everything else.
+
+
+ROOT_DNS: Final = Code(
+    "ROOT_DNS",
+    Severity.FAIL,
+    "Name resolution fails for every endpoint, the same way",
+    "Every required name fails to resolve with the same answer. NXDOMAIN or SERVFAIL from "
+    "every name means the resolver answers but has no view of the internet or of these "
+    "zones (an internal-only resolver, a broken forwarder, a split-horizon zone); a timeout "
+    "for every name means the resolver itself cannot be reached. Nothing else can work "
+    "until names resolve.",
+    "Point the host at a resolver that can resolve public Azure names (or give its "
+    "forwarders a path to the internet); for a timeout, check that UDP and TCP 53 reach the "
+    "resolver. 'netcheck check --dns-server IP' tests another resolver.",
+    (_NETWORK_DOC, _DNS_DOC),
+    priority=1,
+)
+
+
+ROOT_DNS_REDIRECT: Final = Code(
+    "ROOT_DNS_REDIRECT",
+    Severity.FAIL,
+    "Every name, even one that cannot exist, resolves to the same place, and it is not Azure",
+    "Every required name and netcheck's random canary names resolve to the same "
+    "address(es), and what answers there presents the wrong certificate or a portal page: "
+    "a captive portal (hotel, guest Wi-Fi, a network that wants a sign-in) or a DNS filter "
+    "that redirects everything to its block page.",
+    "Complete the portal's sign-in or move the host to a network without one; for a DNS "
+    "filter, allow the Azure Automation and Log Analytics domains in its policy.",
+    (_NETWORK_DOC,),
+    priority=2,
+)
+
+
+ROOT_EGRESS_BLOCKED: Final = Code(
+    "ROOT_EGRESS_BLOCKED",
+    Severity.FAIL,
+    "Every direct TCP 443 connection is blocked",
+    "Every required endpoint resolves, but every direct connection to port 443 is dropped "
+    "or refused the same way: outbound HTTPS from this host is closed, typically because "
+    "the network expects traffic to go through a proxy.",
+    "Open outbound TCP 443 to the endpoints ('netcheck rules' prints the list), or give "
+    "the worker the proxy the network expects (and run 'netcheck check --proxy URL').",
+    (_NETWORK_DOC,),
+    priority=3,
+)
+
+
+ROOT_PROXY: Final = Code(
+    "ROOT_PROXY",
+    Severity.FAIL,
+    "The proxy fails every tunnel the same way",
+    "Every request of the worker goes through the proxy, and the proxy gives every CONNECT "
+    "the same failure: it cannot be reached, it wants credentials, or it refuses.",
+    "Fix the proxy setting or the proxy itself, as the message says: its address and port, "
+    "credentials it accepts with Basic authentication, or an allow list for the Azure "
+    "endpoints ('netcheck rules --format squid' and others print one).",
+    (_NETWORK_DOC,),
+    priority=4,
+)
+
+
+ROOT_INTERCEPTION: Final = Code(
+    "ROOT_INTERCEPTION",
+    Severity.FAIL,
+    "Every endpoint is intercepted by the same inspection CA",
+    "Every required endpoint presents a certificate from the same issuer that is not "
+    "Microsoft's: one TLS-inspecting proxy or firewall decrypts all of the worker's "
+    "traffic, and the agent rejects every connection (event 4502).",
+    "Exclude the Azure Automation and Log Analytics domains from TLS inspection on the "
+    "device named in the message.",
+    (_HRW_TROUBLESHOOT, _CA_DOC),
+    priority=5,
+)
+
+
+TLS_EXPIRING: Final = Code(
+    "TLS_EXPIRING",
+    Severity.WARN,
+    "A presented certificate expires soon",
+    "A certificate of the presented chain (the leaf or an intermediate) expires within the "
+    "warning window (30 days unless --expiry-warning-days says otherwise). Azure renews its "
+    "certificates well ahead of time, so a certificate this close to its end usually comes "
+    "from a device on the path (an inspection CA, an appliance) that nobody renews.",
+    "Find the device whose certificate it is (see evidence.subject and evidence.issuer) "
+    "and renew it before it expires.",
+    (_CA_DOC,),
+    priority=305,
+)
+
+
+CATALOGUE_STALE: Final = Code(
+    "CATALOGUE_STALE",
+    Severity.WARN,
+    "A Microsoft CA newer than this catalogue",
+    "The issuing CA is not in netcheck's catalogue, but the chain verifies signature by "
+    "signature up to a root the catalogue lists by thumbprint. A forger cannot produce such "
+    "a chain, so this is a CA Microsoft added after the catalogue was written (Microsoft "
+    "adds issuing CAs every year or so), not interception.",
+    "Update netcheck, or pass a newer catalogue with --catalogue that lists the CA "
+    "(evidence.ca, evidence.sha1).",
+    (_CA_DOC,),
+    priority=385,
+)
+
+
 CODES: Final[dict[str, Code]] = {
     c.code: c
     for c in sorted((v for v in globals().values() if isinstance(v, Code)), key=lambda c: c.code)

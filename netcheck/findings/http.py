@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from netcheck.blockpages import recognise
 from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
 from netcheck.models import Finding, Observation, Outcome, Severity, Target
@@ -35,12 +36,20 @@ def http_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findi
     }
     markers = [h for h in _MIDDLEBOX_HEADERS if h in http.headers]
     if http.status in _MIDDLEBOX_STATUS or markers:
+        page = (
+            recognise(http.headers, http.body_excerpt, ctx.block_pages) if ctx.block_pages else None
+        )
+        who = f"{page.vendor} " if page and page.vendor else "a proxy or filter "
+        category = f", URL category {page.category!r}" if page and page.category else ""
         return [
             finding(
                 codes.HTTP_ERROR,
-                f"{target.host}: a proxy or filter answered instead of Azure "
-                f"(HTTP {http.status} {http.reason})".rstrip(),
+                f"{target.host}: {who}answered instead of Azure "
+                f"(HTTP {http.status} {http.reason}".rstrip()
+                + f"){category}",
                 markers=markers,
+                vendor=page.vendor if page else None,
+                category=page.category if page else None,
                 **evidence,
             )
         ]

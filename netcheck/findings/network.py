@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from netcheck.address_kinds import is_private, is_sinkhole
+from netcheck.blockpages import recognise, uncategorised
 from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
-from netcheck.models import Finding, Observation, Outcome, Target
+from netcheck.models import Finding, Observation, Outcome, ProxyObservation, Target
 
 _DNS_CODES = {
     Outcome.NXDOMAIN: codes.DNS_NXDOMAIN,
@@ -116,14 +118,7 @@ def connection_rules(target: Target, obs: Observation, ctx: RuleContext) -> list
         "error": proxy.error,
     }
     if proxy.outcome is Outcome.AUTH_REQUIRED:
-        return [
-            finding(
-                codes.PROXY_AUTH_REQUIRED,
-                f"the proxy wants credentials for CONNECT "
-                f"{target.host}:{target.port} (HTTP {proxy.status})",
-                **evidence,
-            )
-        ]
+        return [_auth_required(target, obs, proxy)]
     if proxy.status is None:
         return [
             finding(
@@ -132,11 +127,100 @@ def connection_rules(target: Target, obs: Observation, ctx: RuleContext) -> list
                 **evidence,
             )
         ]
+    page = (
+        recognise(proxy.headers, proxy.body_excerpt, ctx.block_pages) if ctx.block_pages else None
+    )
+    vendor = page.vendor if page else None
+    category = page.category if page else None
+    shown = f": {_describe_page(vendor, category, proxy.headers)}" if page else ""
     return [
         finding(
             codes.PROXY_DENIED,
             f"the proxy refused CONNECT {target.host}:{target.port} "
-            f"(HTTP {proxy.status} {proxy.reason or ''})".rstrip(),
+            f"(HTTP {proxy.status} {proxy.reason or ''}".rstrip()
+            + f"){shown}",
+            _denied_fix(category),
+            vendor=vendor,
+            category=category,
             **evidence,
         )
     ]
+
+
+# Microsoft's words on proxy authentication, per worker type: what the worker can answer.
+AGENT_PROXY_AUTH = (
+    'the agent-based worker (Log Analytics agent): "Both anonymous and basic authentication '
+    '(username/password) are supported." '
+    "(https://learn.microsoft.com/azure/azure-monitor/agents/log-analytics-agent#proxy-configuration)"
+)
+EXTENSION_PROXY_AUTH = (
+    "the extension-based worker: its proxy settings take only a user name and a password "
+    '("ProxySettings" with "UserName" and the protected "ProxyPassword" on Windows, '
+    '"Proxy_URL" = "http://username:password@<IP Address>" on Linux) '
+    "(https://learn.microsoft.com/azure/automation/extension-based-hybrid-runbook-worker-install)"
+)
+_SCHEME = re.compile(r"\s*([!#$%&'*+.^_`|~0-9A-Za-z-]+)(?:\s+|$)")
+
+
+def auth_schemes(challenges: str | None) -> list[str]:
+    """The schemes of a Proxy-Authenticate value (repeated headers joined with commas):
+    'Basic realm="a, b", NTLM, Negotiate' -> ['Basic', 'NTLM', 'Negotiate']."""
+    if not challenges:
+        return []
+    # Quoted strings may hold commas; blank them before splitting into challenge parts.
+    unquoted = re.sub(r'"(?:[^"\\]|\\.)*"', '""', challenges)
+    schemes = []
+    for part in unquoted.split(","):
+        # A scheme is a token followed by a space or nothing; an auth-param of the challenge
+        # before (realm="x") is a token followed by "=".
+        match = _SCHEME.match(part)
+        if match:
+            schemes.append(_CANONICAL.get(match.group(1).lower(), match.group(1)))
+    return list(dict.fromkeys(schemes))
+
+
+_CANONICAL = {"basic": "Basic", "ntlm": "NTLM", "negotiate": "Negotiate", "digest": "Digest"}
+
+
+def _auth_required(target: Target, obs: Observation, proxy: ProxyObservation) -> Finding:
+    schemes = auth_schemes(proxy.headers.get("proxy-authenticate"))
+    offered = f", offering {', '.join(schemes)}" if schemes else ""
+    given = "@" in proxy.proxy  # the redacted URL keeps the user name
+    what = "refused the credentials given" if given else "wants credentials"
+    fix = None
+    if schemes and "Basic" not in schemes:
+        fix = (
+            f"The proxy offers only {', '.join(schemes)}, and the worker can answer a proxy "
+            f"only with a user name and password (Basic). Microsoft documents for "
+            f"{AGENT_PROXY_AUTH}; for {EXTENSION_PROXY_AUTH}. Ways out: exempt this host from "
+            "proxy authentication by its source address, or give the worker an account the "
+            "proxy accepts with Basic authentication."
+        )
+    return finding(
+        codes.PROXY_AUTH_REQUIRED,
+        f"the proxy {what} for CONNECT {target.host}:{target.port} (HTTP {proxy.status}{offered})",
+        fix,
+        proxy=proxy.proxy,
+        status=proxy.status,
+        reason=proxy.reason,
+        error=proxy.error,
+        schemes=schemes,
+    )
+
+
+def _describe_page(vendor: str | None, category: str | None, headers: dict[str, str]) -> str:
+    who = f"{vendor}'s block page" if vendor else "a block page"
+    squid = headers.get("x-squid-error", "").split(" ", 1)[0]
+    if squid:
+        who += f" ({squid})"
+    return who + (f", URL category {category!r}" if category else "")
+
+
+def _denied_fix(category: str | None) -> str | None:
+    if not uncategorised(category):
+        return None
+    return (
+        f"{codes.PROXY_DENIED.fix} The proxy blocks the name as {category!r}: a filter that "
+        "blocks uncategorised sites is the classic cause. Allow the Azure domains explicitly, "
+        "or have the vendor categorise them."
+    )

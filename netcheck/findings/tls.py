@@ -8,7 +8,15 @@ from netcheck import certs
 from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
 from netcheck.interceptors import Product, identify
-from netcheck.models import CertificateInfo, Finding, Observation, Outcome, Target, TlsObservation
+from netcheck.models import (
+    CertificateInfo,
+    Finding,
+    Observation,
+    Outcome,
+    Target,
+    TlsObservation,
+    TrustVerdict,
+)
 
 _FAILURES = {
     Outcome.RESET: (codes.TLS_RESET, "the connection was reset or closed during the TLS handshake"),
@@ -30,6 +38,8 @@ def tls_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
     if tls is None:
         return []
     if tls.outcome is not Outcome.OK:
+        if tls.legacy_version is not None:
+            return [_legacy_only(target, obs, tls)]
         code, words = _FAILURES.get(tls.outcome, _FAILURES[Outcome.ERROR])
         return [
             finding(
@@ -39,10 +49,15 @@ def tls_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
                 via_proxy=obs.via_proxy,
             )
         ]
+    found = []
     reason = forgery_reason(tls, ctx)
     if reason is not None:
-        return [_intercepted(target, tls, reason, ctx)]
-    found = []
+        anchored = published_path(tls, ctx)
+        # A forger cannot produce a chain to a root Microsoft publishes: only a chain that
+        # does not reach one is interception. One that does is a CA newer than the catalogue.
+        if anchored is None:
+            return [_intercepted(target, tls, reason, ctx)]
+        found.append(_stale(target, tls, anchored))
     primary = tls.trust[0]
     if not primary.trusted:
         found.append(
@@ -66,7 +81,92 @@ def tls_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
             )
         )
     found.extend(_validity(target, obs, tls.chain))
+    found.extend(_expiring(target, obs, tls.chain, ctx.expiry_warning_days))
     return found
+
+
+def published_path(tls: TlsObservation, ctx: RuleContext) -> TrustVerdict | None:
+    """A trust store's verified path from the leaf, through at least one CA, to a root the
+    catalogue lists by thumbprint; None when no store found one."""
+    for verdict in tls.trust:
+        path = verdict.path
+        if verdict.trusted and len(path) >= 2 and path[-1] in ctx.microsoft_roots:
+            return verdict
+    return None
+
+
+def _stale(target: Target, tls: TlsObservation, anchored: TrustVerdict) -> Finding:
+    leaf = tls.chain[0]
+    issuing = leaf.issuer_cn or leaf.issuer
+    return finding(
+        codes.CATALOGUE_STALE,
+        f"{target.host}: the issuing CA {issuing!r} (SHA-1 {anchored.path[1]}) is not in the "
+        f"catalogue, but the chain verifies up to {anchored.anchor} (SHA-1 "
+        f"{anchored.path[-1]}), a root the catalogue lists: a Microsoft CA newer than the "
+        "catalogue, not interception",
+        ca=leaf.issuer,
+        sha1=anchored.path[1],
+        root=anchored.anchor,
+        root_sha1=anchored.path[-1],
+        store=anchored.store,
+    )
+
+
+def _legacy_only(target: Target, obs: Observation, tls: TlsObservation) -> Finding:
+    version = tls.legacy_version or ""
+    if version in _MODERN:
+        what = f"completes a handshake only with legacy ciphers ({version}, {tls.legacy_cipher})"
+    else:
+        what = f"speaks only {version} or older (it chose {tls.legacy_cipher})"
+    return finding(
+        codes.TLS_PROTOCOL,
+        f"{target.host}: the server {what}: a second handshake that allowed TLS 1.0 and "
+        f"legacy ciphers succeeded, where TLS 1.2 or newer with current ciphers ended: "
+        f"{tls.error}",
+        error=tls.error,
+        server_version=version,
+        server_cipher=tls.legacy_cipher,
+        via_proxy=obs.via_proxy,
+    )
+
+
+_MODERN = ("TLSv1.2", "TLSv1.3")
+
+
+def _expiring(
+    target: Target, obs: Observation, chain: tuple[CertificateInfo, ...], days: int
+) -> list[Finding]:
+    """The presented certificate (leaf or intermediate) that expires first within `days`."""
+    if days == 0:
+        return []
+    at = dt.datetime.fromisoformat(obs.checked_at)
+    soon = sorted(
+        (
+            (dt.datetime.fromisoformat(c.not_after) - at, c)
+            for c in chain
+            if chain and (c is chain[0] or not c.self_signed)
+        ),
+        key=lambda pair: pair[0],
+    )
+    due = [(left, c) for left, c in soon if dt.timedelta(0) <= left <= dt.timedelta(days=days)]
+    if not due:
+        return []
+    left, info = due[0]
+    which = "leaf" if info is chain[0] else "intermediate"
+    return [
+        finding(
+            codes.TLS_EXPIRING,
+            f"{target.host}: the {which} certificate {info.subject_cn or info.subject!r} "
+            f"expires in {left.days} days ({info.not_after}; warning window {days} days)",
+            subject=info.subject,
+            issuer=info.issuer,
+            sha1=info.sha1,
+            not_after=info.not_after,
+            days_left=left.days,
+            certificate=which,
+            window_days=days,
+        )
+    ]
 
 
 def forgery_reason(tls: TlsObservation, ctx: RuleContext) -> str | None:

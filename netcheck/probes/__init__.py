@@ -45,6 +45,7 @@ class _Run:
     settings: ProbeSettings
     resolver: dns.resolver.Resolver
     context: SSL.Context
+    legacy_context: SSL.Context
     stores: list[certs.LoadedStore]
     dns_pool: Executor
     # The first wave's lookups, asked before anything else (by host name)
@@ -77,12 +78,14 @@ def probe_all(
             for host in dict.fromkeys(t.host for t in targets[:workers])
         }
         from netcheck import certs
-        from netcheck.probes.tls import make_context
+        from netcheck.probes.tls import make_context, make_legacy_context
 
         stores = [certs.load_store(store) for store in settings.trust]
         if observer is not None:
             observer.started(len(targets))
-        run = _Run(settings, resolver, make_context(), stores, dns_pool, asked)
+        run = _Run(
+            settings, resolver, make_context(), make_legacy_context(), stores, dns_pool, asked
+        )
         futures = [pool.submit(_probe_and_report, run, target, observer) for target in targets]
         return [future.result() for future in futures]
 
@@ -133,6 +136,8 @@ def probe(run: _Run, target: Target) -> Observation:
         if target.scheme == "https":
             conn, tls, chain = handshake(sock, target.host, run.context, settings.timeout)
             if conn is None:
+                if tls.outcome in _RETRIED:
+                    tls = _second_attempt(run, target, tcp.address, tls)
                 return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls)
             # The request leaves first and the chain is judged while its answer travels: with
             # many targets finishing their handshakes together, judging first would queue
@@ -149,6 +154,30 @@ def probe(run: _Run, target: Target) -> Observation:
     finally:
         sock.close()
     return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls, http=http)
+
+
+# A handshake cut short (reset, closed, an alert) may be a server that speaks only old
+# versions; silence is not retried, so that a stalled path costs one timeout, not two.
+_RETRIED = (Outcome.RESET, Outcome.PROTOCOL, Outcome.ERROR)
+
+
+def _second_attempt(
+    run: _Run, target: Target, address: str | None, failed: TlsObservation
+) -> TlsObservation:
+    """One more handshake, on a new connection (or tunnel), that allows legacy versions."""
+    from netcheck.probes.tls import legacy_attempt
+
+    settings = run.settings
+    if settings.proxy is not None:
+        sock, _, _ = open_tunnel(settings.proxy, target.host, target.port, settings.timeout)
+    elif address is not None:
+        sock, _ = connect((address,), target.port, settings.timeout)
+    else:
+        return failed
+    if sock is None:
+        return failed
+    version, cipher = legacy_attempt(sock, target.host, run.legacy_context, settings.timeout)
+    return replace(failed, legacy_version=version, legacy_cipher=cipher)
 
 
 def _plain_via_proxy(

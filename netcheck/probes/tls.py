@@ -34,6 +34,30 @@ def make_context() -> SSL.Context:
     return context
 
 
+def make_legacy_context() -> SSL.Context:
+    """The second attempt after a failed handshake: every version from TLS 1.0 and every
+    cipher (security level 0), so that a server which speaks only something old answers,
+    and names what it speaks, where it would otherwise just reset or close."""
+    context = SSL.Context(SSL.TLS_CLIENT_METHOD)
+    context.set_min_proto_version(SSL.TLS1_VERSION)
+    context.set_cipher_list(b"ALL:@SECLEVEL=0")
+    context.set_verify(SSL.VERIFY_NONE, lambda *_: True)
+    return context
+
+
+def legacy_attempt(
+    sock: socket.socket, host: str, context: SSL.Context, timeout: float
+) -> tuple[str | None, str | None]:
+    """The version and cipher a legacy handshake negotiates, or (None, None); closes `sock`."""
+    try:
+        conn, observation, _ = handshake(sock, host, context, timeout)
+        if conn is None:
+            return None, None
+        return observation.version, observation.cipher
+    finally:
+        sock.close()
+
+
 def handshake(
     sock: socket.socket, host: str, context: SSL.Context, timeout: float
 ) -> tuple[SSL.Connection | None, TlsObservation, list[crypto.X509]]:

@@ -19,6 +19,7 @@ _UNREACHABLE = {
     errno.ENETDOWN,
 }
 _MAX_HEAD = 64 * 1024
+_MAX_PAGE = 4096
 
 
 class StepTimeout(TimeoutError):
@@ -124,8 +125,11 @@ def open_tunnel(
         )
         return None, tcp, observation
     status, reason, headers = parse_head(head)
-    duration = (time.monotonic() - started) * 1000
     outcome = _proxy_outcome(status)
+    page = None
+    if status is not None and outcome is not Outcome.OK:
+        page = _excerpt(_read_page(sock, head, headers, deadline))
+    duration = (time.monotonic() - started) * 1000
     observation = ProxyObservation(
         outcome,
         proxy.redacted_url,
@@ -134,6 +138,7 @@ def open_tunnel(
         headers,
         None if status else "not an HTTP answer",
         duration,
+        page,
     )
     if outcome is not Outcome.OK:
         sock.close()
@@ -178,17 +183,45 @@ def _read_head(sock: socket.socket, deadline: float) -> bytes:
     return data
 
 
+def _read_page(sock: socket.socket, head: bytes, headers: dict[str, str], deadline: float) -> bytes:
+    """The start of the page that came with a refusal, up to _MAX_PAGE bytes: a page names
+    the product and the blocked category. Whatever arrived by the deadline is enough."""
+    body = head.partition(b"\r\n\r\n")[2]
+    length = headers.get("content-length", "")
+    wanted = min(int(length), _MAX_PAGE) if length.isdigit() else _MAX_PAGE
+    try:
+        while len(body) < wanted:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            sock.settimeout(remaining)
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            body += chunk
+    except OSError:
+        pass  # a page cut short still says what it says
+    return body[:wanted]
+
+
+def _excerpt(page: bytes) -> str | None:
+    text = " ".join(page.decode("utf-8", "replace").split())
+    return text[:_MAX_PAGE] or None
+
+
 def parse_head(head: bytes) -> tuple[int | None, str | None, dict[str, str]]:
-    """Status, reason and headers (lower-case names) of an HTTP/1.x response head."""
+    """Status, reason and headers (lower-case names, repeats joined) of an HTTP/1.x head."""
     lines = head.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
     parts = lines[0].split(" ", 2)
     if len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
         return None, None, {}
-    headers = {}
+    headers: dict[str, str] = {}
     for line in lines[1:]:
         name, sep, value = line.partition(":")
         if sep:
-            headers[name.strip().lower()] = value.strip()
+            # A repeated header (one Proxy-Authenticate per scheme) is one list, RFC 9110 5.3.
+            key = name.strip().lower()
+            headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
     return int(parts[1]), parts[2] if len(parts) > 2 else "", headers
 
 

@@ -9,6 +9,7 @@ from collections import Counter
 from typing import Any
 
 from netcheck.models import Report, Status, TargetResult
+from netcheck.report.steps import causes
 
 SCHEMA = "netcheck.report/1"
 
@@ -39,6 +40,7 @@ def summary(report: Report) -> dict[str, Any]:
         "counts": {s.value: statuses.get(s.value, 0) for s in Status},
         "findings": {s: severities.get(s, 0) for s in ("fail", "warn", "info")},
         "codes": dict(sorted(codes.items())),
+        "cause": next((f.code for f in causes(report)), None),
         "duration_ms": round(report.duration_ms, 1),
     }
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from netcheck.models import Report, Severity
-from netcheck.report.steps import STEPS, reached, step_of
+from netcheck.models import Finding, Report, Severity
+from netcheck.report.steps import STEPS, causes, reached, step_of
 
 # Characters XML 1.0 forbids anywhere. ElementTree writes them as they are, so a proxy's
 # reason phrase with an escape sequence would make the whole file unreadable to CI.
@@ -21,6 +21,12 @@ def render(report: Report) -> str:
         time=f"{report.duration_ms / 1000:.3f}",
     )
     tests = failures = skipped = 0
+    root = causes(report)
+    # The run's cause first, so that a CI dashboard shows it above its consequences; the
+    # other findings about the whole run (clock, partial interception) come last.
+    for run_finding in root:
+        failures += _run_case(suite, run_finding)
+        tests += 1
     for result in report.results:
         host = f"{result.target.host}:{result.target.port}"
         obs = result.observation
@@ -51,15 +57,9 @@ def render(report: Report) -> str:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n".join(f"{f.severity.value}: {f.code}: {f.message}" for f in others)
     for run_finding in report.findings:
-        # Findings about the whole run (clock, partial interception) get a case of their own.
-        case = ET.SubElement(suite, "testcase", classname="run", name=run_finding.code)
-        tests += 1
-        if run_finding.severity is Severity.FAIL:
-            failures += 1
-            ET.SubElement(case, "failure", message=run_finding.message, type=run_finding.code)
-        else:
-            out = ET.SubElement(case, "system-out")
-            out.text = f"{run_finding.severity.value}: {run_finding.code}: {run_finding.message}"
+        if run_finding not in root:
+            failures += _run_case(suite, run_finding)
+            tests += 1
     suite.set("tests", str(tests))
     suite.set("failures", str(failures))
     suite.set("errors", "0")
@@ -67,3 +67,15 @@ def render(report: Report) -> str:
     ET.indent(suite)
     text = _NOT_XML.sub("\ufffd", ET.tostring(suite, encoding="unicode"))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
+
+
+def _run_case(suite: ET.Element, run_finding: Finding) -> int:
+    """A finding about the whole run as a test case of its own; 1 when it is a failure."""
+    case = ET.SubElement(suite, "testcase", classname="run", name=run_finding.code)
+    if run_finding.severity is Severity.FAIL:
+        failure = ET.SubElement(case, "failure", message=run_finding.message, type=run_finding.code)
+        failure.text = f"{run_finding.code}: {run_finding.message}\nfix: {run_finding.remediation}"
+        return 1
+    out = ET.SubElement(case, "system-out")
+    out.text = f"{run_finding.severity.value}: {run_finding.code}: {run_finding.message}"
+    return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from netcheck.models import Report
 from netcheck.report.json_format import summary
-from netcheck.report.steps import summary_line
+from netcheck.report.steps import causes, explained_by, summary_line
 
 
 def _cell(text: str) -> str:
@@ -23,9 +23,18 @@ def render(report: Report) -> str:
         f"- Generated: {report.generated_at} by netcheck {report.tool_version}",
         f"- Targets: {s['targets']} ({', '.join(f'{n} {k}' for k, n in s['counts'].items() if n)})",
         "",
-        "| Status | Target | Path | Findings |",
-        "|---|---|---|---|",
     ]
+    root = causes(report)
+    for cause in root:
+        lines += [
+            f"## Cause: {cause.severity.value.upper()} `{cause.code}`",
+            "",
+            _cell(cause.message),
+            "",
+            f"**Fix:** {_cell(cause.remediation)}",
+            "",
+        ]
+    lines += ["| Status | Target | Path | Findings |", "|---|---|---|---|"]
     for r in report.results:
         codes = ", ".join(f"`{f.code}`" for f in r.findings) or "-"
         lines.append(
@@ -35,16 +44,18 @@ def render(report: Report) -> str:
     problems = [
         (f"`{r.target.host}:{r.target.port}`", f) for r in report.results for f in r.findings
     ]
-    problems += [("the whole run", f) for f in report.findings]
+    problems += [("the whole run", f) for f in report.findings if f not in root]
     if problems:
         lines += ["", "## Findings", ""]
         for where, f in problems:
+            cause_code = explained_by(f)
+            fix = f"**Explained by:** `{cause_code}` (above)" if cause_code else None
             lines += [
                 f"### {f.severity.value.upper()} `{f.code}` on {where}",
                 "",
                 _cell(f.message),
                 "",
-                f"**Fix:** {_cell(f.remediation)}",
+                fix or f"**Fix:** {_cell(f.remediation)}",
                 "",
             ]
     return "\n".join(lines).rstrip() + "\n"

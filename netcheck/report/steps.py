@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netcheck.models import Observation, Outcome, TargetResult
+from netcheck.models import Finding, Observation, Outcome, Report, TargetResult
 
 STEPS = ("dns", "connect", "tls", "http")
 
@@ -50,3 +50,14 @@ def summary_line(result: TargetResult) -> str:
     if stopped is not None:
         parts.append(f"{stopped[0]} {stopped[1].value}")
     return ", ".join(parts) or "dns ok"
+
+
+def causes(report: Report) -> tuple[Finding, ...]:
+    """The run's root causes (codes ROOT_*): stated once, and first in every format."""
+    return tuple(f for f in report.findings if f.code.startswith("ROOT_"))
+
+
+def explained_by(found: Finding) -> str | None:
+    """The root cause that accounts for a target's finding, if any."""
+    cause = found.evidence.get("explained_by")
+    return str(cause) if cause else None

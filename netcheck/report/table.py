@@ -8,7 +8,7 @@ from tabulate import tabulate
 
 from netcheck.models import Report, Severity
 from netcheck.report.json_format import summary
-from netcheck.report.steps import summary_line
+from netcheck.report.steps import causes, explained_by, summary_line
 
 _WIDTH = 100
 _RESULT_WIDTH = 22  # holds every per-target code of check (REVOCATION_UNREACHABLE is 22)
@@ -30,12 +30,20 @@ def render(report: Report) -> str:
                 _clip(codes or summary_line(result), _RESULT_WIDTH),
             ]
         )
-    lines = [tabulate(rows, headers=["STATUS", "TARGET", "RESULT"], tablefmt="simple")]
+    root = causes(report)
+    lines = []
+    for cause in root:
+        # The cause comes first: everything below it is its consequence.
+        lines.append(f"CAUSE [{cause.severity.value.upper()}] {cause.code}")
+        lines.extend(_wrapped(cause.message, "  ", "  "))
+        lines.extend(_wrapped("fix: " + cause.remediation, "  ", "       "))
+        lines.append("")
+    lines.append(tabulate(rows, headers=["STATUS", "TARGET", "RESULT"], tablefmt="simple"))
     problems = [(f"{r.target.host}:{r.target.port}", f) for r in report.results for f in r.findings]
-    problems += [("whole run", f) for f in report.findings]
+    problems += [("whole run", f) for f in report.findings if f not in root]
     if problems:
         lines.append("")
-        shown: set[str] = set()
+        shown: set[str] = {c.remediation for c in root}
         for where, found in problems:
             lines.append(f"[{found.severity.value.upper()}] {found.code}  {where}")
             lines.extend(
@@ -47,7 +55,10 @@ def render(report: Report) -> str:
                     break_on_hyphens=False,
                 )
             )
-            if found.severity is not Severity.INFO:
+            cause_code = explained_by(found)
+            if cause_code is not None:
+                lines.append(f"  explained by {cause_code} (above)")
+            elif found.severity is not Severity.INFO:
                 # One long exemption list per report is enough; repeats point back to it.
                 fix = "as above" if found.remediation in shown else found.remediation
                 shown.add(found.remediation)
@@ -79,13 +90,20 @@ def render(report: Report) -> str:
         textwrap.wrap(
             f"{s['status'].upper()}: {s['targets']} targets ({counts}) in "
             f"{s['duration_ms'] / 1000:.1f} s"
-            + (f" via proxy {report.options.proxy}" if report.options.proxy else ""),
+            + (f" via proxy {report.options.proxy}" if report.options.proxy else "")
+            + (f"; cause: {', '.join(c.code for c in root)}" if root else ""),
             _WIDTH,
             subsequent_indent="  ",
             break_on_hyphens=False,
         )
     )
     return "\n".join(lines) + "\n"
+
+
+def _wrapped(text: str, first: str, rest: str) -> list[str]:
+    return textwrap.wrap(
+        text, _WIDTH, initial_indent=first, subsequent_indent=rest, break_on_hyphens=False
+    )
 
 
 def _clip(text: str, width: int) -> str:

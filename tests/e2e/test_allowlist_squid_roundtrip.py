@@ -174,8 +174,15 @@ def test_squid_denies_what_the_rules_leave_out(
         entry = target(report, host)
         assert "PROXY_DENIED" in codes(entry), summary(entry)
         assert entry["observations"]["proxy"]["status"] == 403, summary(entry)
+        denied = next(f for f in entry["findings"] if f["code"] == "PROXY_DENIED")
+        # squid's own deny page names it (X-Squid-Error, ERR_ACCESS_DENIED)
+        assert denied["evidence"]["vendor"] == "squid", denied
+        assert "ERR_ACCESS_DENIED" in denied["message"], denied
     access = (logs / "access.log").read_text(errors="replace")
     assert "TCP_DENIED/403" in access and "unrelated.example.org:443" in access, access[-2000:]
+    # every required target refused the same way: one cause for the run
+    cause = report["findings"][0]
+    assert cause["code"] == "ROOT_PROXY" and cause["evidence"]["vendor"] == "squid", cause
 
 
 def test_the_denied_host_works_through_a_proxy_without_those_rules(

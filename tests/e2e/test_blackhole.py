@@ -27,3 +27,6 @@ def test_blackhole_run_finishes_quickly_and_fails_every_target(world: World) -> 
     for scenario in scenarios.BLACKHOLE:
         entry = target(report, scenario.host)
         assert codes(entry) == {"TCP_TIMEOUT"}, summary(entry)
+    cause = report["findings"][0]
+    assert cause["code"] == "ROOT_EGRESS_BLOCKED", report["findings"]
+    assert "dropped" in cause["message"], cause

@@ -61,9 +61,11 @@ def diagnose(world: World, root: Path, catalogue: Path) -> tuple[CliRun, dict[st
         raise AssertionError(f"stdout is not JSON ({exc})\n{run.describe()}") from None
 
 
-def assert_interception_through(report: dict[str, Any], run: CliRun, proxy_shown: str) -> None:
+def assert_interception_through(
+    report: dict[str, Any], run: CliRun, proxy_shown: str, code: str = "TLS_INTERCEPTED"
+) -> None:
     first = report["diagnosis"][0]
-    assert first["code"] == "TLS_INTERCEPTED", run.describe()
+    assert first["code"] == code, run.describe()
     assert f"through the proxy {proxy_shown}" in first["summary"], first
     assert PROXY_CONF in first["summary"], first
     assert proxy_shown in first["fix"], first
@@ -111,7 +113,10 @@ def test_a_real_intercepting_proxy_configured_for_the_worker(
     catalogue = world.scenario_catalogue("diagnose-genuine", scenarios.GENUINE)
     run, report = diagnose(world, root, catalogue)
     assert run.exit_code == 1, run.describe()
-    assert_interception_through(report, run, mitm.proxy_url)
-    first = report["diagnosis"][0]
-    assert f"{len(scenarios.GENUINE)} endpoints" in first["summary"], first
-    assert "mitmproxy" in " ".join(first["evidence"]), first
+    # Every endpoint intercepted by one CA: the run's cause first, the endpoints after it.
+    assert_interception_through(report, run, mitm.proxy_url, "ROOT_INTERCEPTION")
+    first, second = report["diagnosis"][:2]
+    assert "intercepted by mitmproxy" in first["summary"], first
+    assert second["code"] == "TLS_INTERCEPTED", report["diagnosis"]
+    assert f"{len(scenarios.GENUINE)} endpoints" in second["summary"], second
+    assert "mitmproxy" in " ".join(second["evidence"]), second

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.world import plan, scenarios
-from tests.world.run import codes, run_cli, run_netcheck, summary, target
+from tests.world.run import codes, finding, run_cli, run_netcheck, summary, target
 from tests.world.world import World
 
 pytestmark = pytest.mark.world
@@ -127,3 +127,23 @@ def test_json_options_show_the_proxy_redacted(world: World, passing_catalogue: P
     shown = str(report["options"]["proxy"])
     assert plan.PROXY in shown and plan.PROXY_USER in shown, shown
     assert plan.PROXY_PASSWORD not in shown
+
+
+def test_a_proxy_offering_only_ntlm_and_negotiate_is_explained(
+    world: World, passing_catalogue: Path
+) -> None:
+    proxy = f"http://{plan.AUTH_PROXY}:{plan.AUTH_PROXY_PORT}"
+    exit_code, report, stderr = run_netcheck(
+        world, "--region", "testland", "--catalogue", str(passing_catalogue), "--proxy", proxy
+    )
+    assert exit_code == 1, stderr
+    for scenario in scenarios.PROXY_PASSING:
+        entry = target(report, scenario.host)
+        auth = finding(entry, "PROXY_AUTH_REQUIRED")
+        assert auth["evidence"]["schemes"] == ["NTLM", "Negotiate"], summary(entry)
+        assert "offering NTLM, Negotiate" in auth["message"], auth
+        fix = auth["remediation"]
+        assert "Both anonymous and basic authentication" in fix, fix
+        assert "learn.microsoft.com" in fix and "source address" in fix, fix
+    cause = next(f for f in report["findings"] if f["code"] == "ROOT_PROXY")
+    assert cause["evidence"]["schemes"] == ["NTLM", "Negotiate"], cause

@@ -287,3 +287,44 @@ def test_only_the_safe_loader_is_used(tmp_path: Path, shipped_raw: dict[str, Any
 def test_python_object_tag_is_rejected(tmp_path: Path) -> None:
     message = usage_error(write(tmp_path, "!!python/object:netcheck.models.Cloud {}\n"))
     assert message.startswith("regions.yaml: not valid YAML")
+
+
+def test_every_problem_is_reported_at_once_with_its_path(
+    tmp_path: Path, shipped_raw: dict[str, Any]
+) -> None:
+    shipped_raw["regions"] = 42
+    del shipped_raw["endpoints"][3]["port"]
+    shipped_raw["endpoints"][5]["colour"] = "blue"
+    shipped_raw["certificate_authorities"][0]["sha1"] = "zz"
+    message = usage_error(write(tmp_path, shipped_raw))
+    assert message.startswith("regions.yaml: 4 problems: regions: expected a list, got 42; ")
+    for problem in (
+        "endpoints[3].port: missing",
+        "endpoints[5].colour: unknown key",
+        "certificate_authorities[0].sha1: must be 40 hexadecimal digits",
+    ):
+        assert problem in message, message
+
+
+def test_a_long_list_of_problems_is_cut_with_a_count(
+    tmp_path: Path, shipped_raw: dict[str, Any]
+) -> None:
+    for region in shipped_raw["regions"][:30]:
+        del region["code"]
+    message = usage_error(write(tmp_path, shipped_raw))
+    assert message.startswith("regions.yaml: 30 problems: regions[0].code: missing; ")
+    assert message.endswith("; and 10 more"), message
+
+
+def test_china_mirrors_of_the_revocation_hosts_belong_to_china_only(catalogue: Catalogue) -> None:
+    from netcheck.expand import Selection, expand, find_region
+    from netcheck.models import Deployment
+
+    def hosts(region: str) -> set[str]:
+        selection = Selection(find_region(catalogue, region), frozenset({Deployment.REVOCATION}))
+        return {t.host for t in expand(catalogue, selection)}
+
+    assert not {h for h in hosts("westeurope") if h.endswith(".digicert.cn")}
+    assert not {h for h in hosts("usgovvirginia") if h.endswith(".digicert.cn")}
+    assert {"crl.digicert.cn", "ocsp.digicert.cn"} <= hosts("chinanorth3")
+    assert "crl3.digicert.com" in hosts("westeurope")

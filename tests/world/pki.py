@@ -192,6 +192,8 @@ class Authorities:
     azure_rsa: Issued  # Microsoft Azure RSA TLS Issuing CA 03, under DigiCert Global Root G2
     azure_ecc: Issued  # Microsoft Azure ECC TLS Issuing CA 03 (P-384), under G3
     azure_rsa_ms: Issued  # Microsoft Azure RSA TLS Issuing CA 04, under Microsoft RSA Root 2017
+    # An issuing CA newer than every catalogue, under DigiCert Global Root G2: not in `microsoft`
+    azure_new: Issued
     zscaler_root: Issued
     zscaler_intermediate: Issued
     contoso: Issued  # an inspection CA with a name no signature list knows
@@ -233,6 +235,7 @@ def mint_authorities() -> Authorities:
         azure_rsa_ms=ms_root.issue_ca(
             "Microsoft Azure RSA TLS Issuing CA 04", "Microsoft Corporation"
         ),
+        azure_new=g2.issue_ca("Microsoft TLS RSA Issuing CA 99", "Microsoft Corporation"),
         zscaler_root=zscaler,
         zscaler_intermediate=zscaler.issue_ca(
             "Zscaler Intermediate Root CA (zscaler.net)", "Zscaler Inc."

@@ -25,14 +25,18 @@ SRV_NET = "198.51.100.0/24"
 HEALTHY = "198.51.100.10"  # the TLS server: certificate chain and HTTP behaviour chosen by SNI
 LEGACY_TLS = "198.51.100.11"  # speaks TLS 1.0/1.1 only
 TLS_STALL = "198.51.100.12"  # accepts TCP, never says a word
+TLS10_ONLY = "198.51.100.13"  # speaks TLS 1.0 only; resets a ClientHello that does not offer it
 DNS_CLIENT_VIEW = "198.51.100.53"  # dnsmasq the client's resolv.conf points at
 DNS_PROXY_VIEW = "198.51.100.54"  # dnsmasq of ncw-srv (tinyproxy): also knows proxy-only names
 DNS_REFUSING = "198.51.100.55"  # dnsmasq with no data and no upstream: answers REFUSED
+DNS_PORTAL = "198.51.100.56"  # dnsmasq answering every name with HEALTHY (a captive portal)
 PROXY = "198.51.100.80"  # tinyproxy with BasicAuth and a deny filter
 PROXY_PORT = 3128
 CLOSED_PORT = 9  # nothing listens on it anywhere
 SQUID = "198.51.100.81"  # squid ssl-bump (started only by the tests that use it)
 SQUID_PORT = 3128
+AUTH_PROXY = "198.51.100.82"  # answers every request 407, offering only NTLM and Negotiate
+AUTH_PROXY_PORT = 3128
 PROXY_USER = "user"
 PROXY_PASSWORD = "secret"
 
@@ -62,11 +66,14 @@ SRV_ADDRESSES = (
     HEALTHY,
     LEGACY_TLS,
     TLS_STALL,
+    TLS10_ONLY,
     DNS_CLIENT_VIEW,
     DNS_PROXY_VIEW,
     DNS_REFUSING,
+    DNS_PORTAL,
     PROXY,
     SQUID,
+    AUTH_PROXY,
     INSPECTED_KNOWN,
     INSPECTED_UNKNOWN,
     TCP_DROP,

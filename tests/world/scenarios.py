@@ -26,6 +26,8 @@ SITE_WRONG_NAME = "wrong-name"
 SITE_EXPIRED = "expired"
 SITE_SILENT_HTTP = "silent-http"
 SITE_SKEWED_CLOCK = "skewed-clock"
+SITE_EXPIRING = "expiring"
+SITE_MICROSOFT_NEW_CA = "microsoft-new-ca"
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,26 @@ DIRECT = (
     ),
     Scenario(
         "tls-legacy", "TLS_PROTOCOL", "a server that speaks TLS 1.0/1.1 only", plan.LEGACY_TLS
+    ),
+    Scenario(
+        "tls10",
+        "TLS_PROTOCOL",
+        "a server that speaks TLS 1.0 only and resets a ClientHello that does not offer it",
+        plan.TLS10_ONLY,
+    ),
+    Scenario(
+        "expiring",
+        "TLS_EXPIRING",
+        "a Microsoft-chained leaf that expires in 10 days",
+        plan.HEALTHY,
+        SITE_EXPIRING,
+    ),
+    Scenario(
+        "new-ca",
+        "CATALOGUE_STALE",
+        "an issuing CA the catalogue does not list, under DigiCert Global Root G2, which it lists",
+        plan.HEALTHY,
+        SITE_MICROSOFT_NEW_CA,
     ),
     Scenario(
         "zscaler",
@@ -265,8 +287,28 @@ BLACKHOLE = tuple(
     for n in range(1, 9)
 )
 
+# Run-level causes: groups whose every target fails the same way (tests/e2e/test_root_causes).
+NXDOMAIN_ONLY = (
+    next(s for s in DIRECT if s.label == "absent"),
+    Scenario("absent-2", "DNS_NXDOMAIN", "no record either; the zone is local to dnsmasq"),
+)
+EGRESS_REFUSED = tuple(
+    Scenario(f"egress-{n}", "TCP_REFUSED", "the fw answers the SYN with a reset", plan.TCP_RESET)
+    for n in (1, 2)
+)
+# Names no view knows; through the portal's resolver (plan.DNS_PORTAL) they, and the canary
+# under the wildcard zone, all lead to the healthy server, whose certificate names others.
+REDIRECTED = (
+    Scenario("portal-1", "TLS_HOSTNAME_MISMATCH", "redirected by the portal's resolver"),
+    Scenario("portal-2", "TLS_HOSTNAME_MISMATCH", "redirected by the portal's resolver"),
+    Scenario("portal-zone", None, "a wildcard domain: its canary is redirected too", wildcard=True),
+)
+
 ALL = (
     DIRECT
+    + NXDOMAIN_ONLY[1:]
+    + EGRESS_REFUSED
+    + REDIRECTED
     + THROUGH_PROXY[1:]
     + CANARY
     + QUIET_ZONE

@@ -114,7 +114,8 @@ def start_dnsmasq(name: str, config: str, folder: Path) -> Daemon:
 def start_dns_servers(
     scenarios: Sequence[Scenario], real_hosts: Sequence[str], folder: Path
 ) -> list[Daemon]:
-    """The client's view, the proxy's view, and a server that refuses everything."""
+    """The client's view, the proxy's view, a server that refuses everything and a portal's
+    resolver that answers everything."""
     return [
         start_dnsmasq(
             "dnsmasq-client-view",
@@ -129,6 +130,12 @@ def start_dns_servers(
         # with no data and no upstream, dnsmasq answers REFUSED at once
         start_dnsmasq(
             "dnsmasq-refusing", "\n".join(dnsmasq_base(plan.DNS_REFUSING)) + "\n", folder
+        ),
+        # a captive portal's resolver: every name, real or not, leads to one address
+        start_dnsmasq(
+            "dnsmasq-portal",
+            "\n".join([*dnsmasq_base(plan.DNS_PORTAL), f"address=/#/{plan.HEALTHY}"]) + "\n",
+            folder,
         ),
     ]
 
@@ -176,6 +183,10 @@ def tls_server_config(
 ) -> dict[str, Any]:
     listeners = [{"address": a, "port": 443, "kind": "tls"} for a in plan.TLS_ADDRESSES]
     listeners.append({"address": plan.LEGACY_TLS, "port": 443, "kind": "legacy-tls"})
+    listeners.append({"address": plan.TLS10_ONLY, "port": 443, "kind": "tls1.0-only"})
+    listeners.append(
+        {"address": plan.AUTH_PROXY, "port": plan.AUTH_PROXY_PORT, "kind": "ntlm-proxy"}
+    )
     listeners.append({"address": plan.TLS_STALL, "port": 443, "kind": "stall"})
     # plain HTTP, for the port-80 revocation hosts
     listeners.append({"address": plan.HEALTHY, "port": 80, "kind": "http"})

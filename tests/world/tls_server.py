@@ -4,7 +4,10 @@ Standard library only, so it runs with any interpreter inside `ip netns exec ncw
 Each listener is one of:
   tls         picks the certificate chain by SNI, reads the request, answers 404 (or, for a
               site with "http": "close", closes without answering)
-  legacy-tls  the same, but speaks TLS 1.0/1.1 only
+  legacy-tls  the same, but speaks TLS 1.0/1.1 only (refusing newer clients with an alert)
+  tls1.0-only the same, but speaks TLS 1.0 only, and resets a connection whose ClientHello
+              does not offer TLS 1.0, as old servers and gateways do
+  ntlm-proxy  an HTTP proxy that answers every request 407, offering NTLM and Negotiate only
   stall       accepts TCP and never says a word
   http        plain HTTP: reads the request, answers 404 (the port-80 revocation hosts)
 CONFIG:
@@ -26,6 +29,7 @@ import json
 import os
 import socket
 import ssl
+import struct
 import sys
 import threading
 import time
@@ -44,26 +48,26 @@ def log(message: str) -> None:
 class Sites:
     """One SSL context per site and protocol range; SNI selects among them."""
 
-    def __init__(self, config: dict[str, Any], legacy: bool) -> None:
+    def __init__(self, config: dict[str, Any], legacy: bool, only_tls10: bool = False) -> None:
         self.names: dict[str, str] = config["names"]
         self.default = config["default_site"]
         self.http = {name: site["http"] for name, site in config["sites"].items()}
         self.date_offset = {name: site["date_offset"] for name, site in config["sites"].items()}
         self.contexts = {
-            name: self._context(site, legacy) for name, site in config["sites"].items()
+            name: self._context(site, legacy, only_tls10) for name, site in config["sites"].items()
         }
         self.site_of = {id(ctx): name for name, ctx in self.contexts.items()}
         self.front = self.contexts[self.default]
         self.front.sni_callback = self._choose
 
     @staticmethod
-    def _context(site: dict[str, str], legacy: bool) -> ssl.SSLContext:
+    def _context(site: dict[str, str], legacy: bool, only_tls10: bool) -> ssl.SSLContext:
         ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         if legacy:
             # OpenSSL 3 refuses TLS < 1.2 at the default security level
             ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
             ctx.minimum_version = ssl.TLSVersion.TLSv1
-            ctx.maximum_version = ssl.TLSVersion.TLSv1_1
+            ctx.maximum_version = ssl.TLSVersion.TLSv1 if only_tls10 else ssl.TLSVersion.TLSv1_1
         ctx.load_cert_chain(site["chain"], site["key"])
         return ctx
 
@@ -121,6 +125,75 @@ def serve_tls(raw: socket.socket, peer: Any, sites: Sites) -> None:
         conn.close()
 
 
+def offers_tls10(hello: bytes) -> bool:
+    """Whether a ClientHello (one TLS record) offers TLS 1.0: in supported_versions when it
+    has that extension, else by its client_version (1.0 and up)."""
+    if len(hello) < 11 or hello[0] != 0x16 or hello[5] != 0x01:
+        return False
+    pos = 9 + 2 + 32  # record and handshake headers, client_version, random
+    pos += 1 + hello[pos]  # session id
+    pos += 2 + int.from_bytes(hello[pos : pos + 2], "big")  # cipher suites
+    pos += 1 + hello[pos]  # compression methods
+    end = pos + 2 + int.from_bytes(hello[pos : pos + 2], "big")
+    pos += 2
+    while pos + 4 <= min(end, len(hello)):
+        kind = int.from_bytes(hello[pos : pos + 2], "big")
+        size = int.from_bytes(hello[pos + 2 : pos + 4], "big")
+        if kind == 0x002B:  # supported_versions: a length byte, then two bytes per version
+            listed = hello[pos + 5 : pos + 4 + size]
+            return b"\x03\x01" in [listed[i : i + 2] for i in range(0, len(listed), 2)]
+        pos += 4 + size
+    return hello[9:11] >= b"\x03\x01"
+
+
+def read_client_hello(raw: socket.socket) -> bytes:
+    """The first TLS record, peeked (left in the socket for the handshake that follows)."""
+    deadline = time.monotonic() + IO_TIMEOUT
+    data = b""
+    while time.monotonic() < deadline:
+        data = raw.recv(16384, socket.MSG_PEEK)
+        if not data or (len(data) >= 5 and len(data) >= 5 + int.from_bytes(data[3:5], "big")):
+            break
+        time.sleep(0.01)
+    return data
+
+
+def serve_tls10_only(raw: socket.socket, peer: Any, sites: Sites) -> None:
+    raw.settimeout(IO_TIMEOUT)
+    try:
+        hello = read_client_hello(raw)
+    except OSError:
+        raw.close()
+        return
+    if not offers_tls10(hello):
+        log(f"{peer} ClientHello without TLS 1.0: reset")
+        raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        raw.close()
+        return
+    serve_tls(raw, peer, sites)
+
+
+def serve_ntlm_proxy(raw: socket.socket, peer: Any) -> None:
+    raw.settimeout(IO_TIMEOUT)
+    try:
+        first_line = read_request_head(raw).split(b"\r\n", 1)[0].decode("latin-1")
+        body = b"<html><body>Proxy authentication required</body></html>\n"
+        raw.sendall(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\n"
+            b"Proxy-Authenticate: NTLM\r\n"
+            b"Proxy-Authenticate: Negotiate\r\n"
+            b"Content-Type: text/html\r\n"
+            + f"Content-Length: {len(body)}\r\n".encode()
+            + b"Connection: close\r\n\r\n"
+            + body
+        )
+        log(f"{peer} proxy {first_line!r}: 407 NTLM, Negotiate")
+    except OSError as exc:
+        log(f"{peer} proxy error: {exc}")
+    finally:
+        raw.close()
+
+
 def serve_stall(raw: socket.socket, peer: Any) -> None:
     raw.settimeout(STALL_SECONDS)
     log(f"{peer} stalling")
@@ -160,6 +233,10 @@ def main(config_path: str) -> None:
     handlers: dict[str, Handler] = {
         "tls": functools.partial(serve_tls, sites=Sites(config, legacy=False)),
         "legacy-tls": functools.partial(serve_tls, sites=Sites(config, legacy=True)),
+        "tls1.0-only": functools.partial(
+            serve_tls10_only, sites=Sites(config, legacy=True, only_tls10=True)
+        ),
+        "ntlm-proxy": serve_ntlm_proxy,
         "stall": serve_stall,
         "http": serve_http,
     }

@@ -108,6 +108,14 @@ def mint_sites(auth: pki.Authorities, extra_healthy_names: list[str]) -> dict[st
                 not_after=pki.NOW - 30 * pki.DAY,
             )
         ),
+        scenarios.SITE_EXPIRING: Site(
+            auth.azure_rsa.issue_leaf(
+                hosts(scenarios.SITE_EXPIRING), not_after=pki.NOW + 10 * pki.DAY
+            )
+        ),
+        scenarios.SITE_MICROSOFT_NEW_CA: Site(
+            auth.azure_new.issue_leaf(hosts(scenarios.SITE_MICROSOFT_NEW_CA))
+        ),
         scenarios.SITE_SKEWED_CLOCK: Site(
             auth.azure_rsa.issue_leaf(hosts(scenarios.SITE_SKEWED_CLOCK)),
             date_offset=scenarios.SKEW_SECONDS,
@@ -202,13 +210,16 @@ def running_world(folder: Path) -> Iterator[World]:
                 (plan.INSPECTED_UNKNOWN, 443),
                 (plan.PRIVATE, 443),
                 (plan.LEGACY_TLS, 443),
+                (plan.TLS10_ONLY, 443),
                 (plan.TLS_STALL, 443),
                 (plan.PROXY, plan.PROXY_PORT),
+                (plan.AUTH_PROXY, plan.AUTH_PROXY_PORT),
             ],
             dns=[
                 (plan.DNS_CLIENT_VIEW, scenarios.DIRECT[0].host),
                 (plan.DNS_PROXY_VIEW, scenarios.DIRECT[0].host),
                 (plan.DNS_REFUSING, scenarios.DIRECT[0].host),
+                (plan.DNS_PORTAL, scenarios.DIRECT[0].host),
             ],
             daemons=daemons,
         )

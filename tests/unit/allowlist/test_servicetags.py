@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from netcheck.allowlist.attach_addresses import merge
-from netcheck.allowlist.servicetags import lookup, parse
+from netcheck.allowlist.servicetags import lookup, lookup_regional, parse
 from netcheck.errors import UsageError
 from netcheck.models import DnsObservation, Outcome
 from netcheck.probes import resolve as resolve_module
@@ -138,10 +138,60 @@ def test_a_missing_tag_exits_2_with_one_clear_line(netcheck: Netcheck, tmp_path:
     assert run.code == 2
     assert run.out == ""
     assert run.err.startswith(
-        "netcheck: error: --service-tags: no tag 'AzureMonitor' in ServiceTags_Public_partial.json"
+        "netcheck: error: --service-tags: no tag 'AzureMonitor' (nor a regional AzureMonitor.* "
+        "for testregion) in ServiceTags_Public_partial.json"
     )
     assert "11111111-2222-3333-4444-555555555555.ods.opinsights.azure.com" in run.err
     assert run.err.count("\n") == 1 and "Traceback" not in run.err
+
+
+def test_the_regional_tag_is_preferred_and_the_global_one_is_the_fallback() -> None:
+    tags = parse(
+        "tags.json",
+        json.dumps(
+            {
+                "values": [
+                    _tag("Storage", ["203.0.113.0/25"]),
+                    {
+                        **_tag("Storage.WestEurope", ["203.0.113.0/26"]),
+                        "properties": {
+                            "region": "westeurope",
+                            "addressPrefixes": ["203.0.113.0/26"],
+                        },
+                    },
+                ]
+            }
+        ),
+    )
+    assert lookup_regional([tags], "Storage", "westeurope") == (
+        "Storage.WestEurope",
+        (ipaddress.ip_network("203.0.113.0/26"),),
+    )
+    assert lookup_regional([tags], "Storage", "eastus") == (
+        "Storage",
+        (ipaddress.ip_network("203.0.113.0/25"),),
+    )
+    assert lookup_regional([tags], "AzureMonitor", "westeurope") is None
+
+
+def test_a_regional_tag_alone_is_enough(netcheck: Netcheck, tmp_path: Path) -> None:
+    """Only the regional twin of a tag the catalogue names: the rules use it, no exit 2."""
+    data = _tags_json()
+    values = [v for v in data["values"] if v["name"] != "AzureMonitor"]  # type: ignore[attr-defined]
+    values.append(
+        {
+            "name": "AzureMonitor.TestRegion",
+            "id": "AzureMonitor.TestRegion",
+            "properties": {"region": "testregion", "addressPrefixes": ["198.51.100.0/27"]},
+        }
+    )
+    data["values"] = values
+    regional = tmp_path / "ServiceTags_Public_regional.json"
+    regional.write_text(json.dumps(data), encoding="utf-8")
+    run = netcheck("rules", *FULL, "--format", "iptables", "--service-tags", str(regional))
+    assert run.code == 0, run.err
+    assert "Regional tags, narrower than their global ones: AzureMonitor.TestRegion." in run.out
+    assert "-A NETCHECK-HRW -d 198.51.100.0/27 -p tcp -m tcp --dport 443 -j ACCEPT" in run.out
 
 
 def test_an_unreadable_file_exits_2(netcheck: Netcheck, tmp_path: Path) -> None:

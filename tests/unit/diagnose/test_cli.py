@@ -41,9 +41,12 @@ def test_diagnose_through_the_configured_proxy(netcheck: Netcheck, broken_worker
     assert report["options"]["workspace_id"] == WORKSPACE
     assert report["options"]["proxy"].startswith("http://svc:***@127.0.0.1:")
     assert report["targets"] and report["summary"]["status"] == "fail"
-    first = report["diagnosis"][0]
-    assert first["rank"] == 1 and first["code"] == "PROXY_UNREACHABLE"
+    # One cause for the whole run, ranked first; the per-endpoint failures follow it.
+    first, second = report["diagnosis"][:2]
+    assert first["rank"] == 1 and first["code"] == "ROOT_PROXY"
     assert "/etc/opt/microsoft/omsagent/proxy.conf" in first["summary"]
+    assert second["code"] == "PROXY_UNREACHABLE"
+    assert report["summary"]["cause"] == "ROOT_PROXY"
     codes = [c["code"] for c in report["diagnosis"]]
     assert {"LOG_TLS_INTERCEPTION", "AGENT_BASED_RETIRED"} <= set(codes)
     agent = report["agent"]
@@ -96,9 +99,7 @@ def test_every_format_renders(netcheck: Netcheck, broken_worker: Path, fmt: str)
 
 def test_table_starts_with_the_diagnosis(netcheck: Netcheck, broken_worker: Path) -> None:
     out = netcheck("diagnose", "--root", str(broken_worker), *LOOPBACK).out
-    assert out.startswith(
-        "DIAGNOSIS: FAIL (most likely cause first)\n\n1. [FAIL] PROXY_UNREACHABLE"
-    )
+    assert out.startswith("DIAGNOSIS: FAIL (most likely cause first)\n\n1. [FAIL] ROOT_PROXY")
     assert "\nHOST\n" in out and "\nWORKER\n" in out and "\nENDPOINTS\n" in out
 
 

@@ -10,8 +10,9 @@
 #   --service-tags ServiceTags_Public_20250630.json
 # Addresses of service tags from ServiceTags_Public_20250630.json (cloud Public, changeNumber
 #   321).
-# Service tag files change weekly, and a tag covers its service in every region: regenerate after
-#   each update.
+# Global tags (no regional one in the file): AzureActiveDirectory, AzureMonitor,
+#   GuestAndHybridManagement; a global tag covers its service in every region.
+# Service tag files change weekly: regenerate after each update.
 # Run in an elevated PowerShell. Rerunning replaces the rules of an earlier run (same group).
 #   Windows allows outbound traffic by default: these rules matter where the profile's
 #   DefaultOutboundAction is Block.
