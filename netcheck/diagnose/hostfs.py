@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -70,10 +70,16 @@ def default_root(platform: str, environment: Mapping[str, str]) -> str:
     return str(PureWindowsPath(environment.get("SystemDrive", "C:") + "\\"))
 
 
-def is_system_root(root: str, platform: str, environment: Mapping[str, str]) -> bool:
+def is_system_root(
+    root: str,
+    platform: str,
+    environment: Mapping[str, str],
+    absolute: Callable[[str], str] = os.path.abspath,
+) -> bool:
     """Whether `root` is the running system's root, so that its services, registry and
-    commands are the ones to ask (Windows paths compare without regard to case)."""
+    commands are the ones to ask. Windows paths compare as Windows compares them: without
+    regard to case, and "C:" is the drive's current folder, not its root."""
     system = default_root(platform, environment)
     if platform == "win32":
-        return PureWindowsPath(os.path.abspath(root)) == PureWindowsPath(system)
+        return PureWindowsPath(absolute(root)) == PureWindowsPath(system)
     return Path(root).resolve() == Path(system).resolve()

@@ -41,22 +41,23 @@ class Resolvers:
 def make_resolvers(
     dns_server: str | None,
     timeout: float,
-    platform: str = sys.platform,
-    getaddrinfo: GetAddrInfo = socket.getaddrinfo,
+    platform: str | None = None,
+    getaddrinfo: GetAddrInfo | None = None,
 ) -> Resolvers:
     """The given server, or the system's configuration (on Windows through the Win32 API)."""
+    system = getaddrinfo or socket.getaddrinfo
     if dns_server is not None:
         resolver = dns.resolver.Resolver(configure=False)
         resolver.nameservers = [dns_server]
         return Resolvers(_timed(resolver, timeout))
     try:
-        if platform == "win32":
+        if (platform or sys.platform) == "win32":
             _use_win32_api()
         resolver = dns.resolver.Resolver()
     except (dns.exception.DNSException, OSError) as exc:
         problem = f"the system's DNS resolver configuration cannot be read: {exc}"
-        return Resolvers(None, problem, getaddrinfo)
-    return Resolvers(_timed(resolver, timeout), None, getaddrinfo)
+        return Resolvers(None, problem, system)
+    return Resolvers(_timed(resolver, timeout), None, system)
 
 
 def _use_win32_api() -> None:
