@@ -119,7 +119,7 @@ def probe_options(formats: type[enum.Enum]) -> Callable[[F], F]:
                 "--ca-bundle",
                 env="CA_BUNDLE",
                 metavar="PEM",
-                help="Trust these roots instead of the built-in certifi bundle.",
+                help="Trust these roots instead of the operating system's store (certifi where there is none).",
             ),
             option(
                 "--dns-server",

@@ -18,6 +18,7 @@ from netcheck.diagnose.verdicts import judge
 from netcheck.diagnose.windows_proxy import LOCAL_SYSTEM_KEY, MACHINE_KEY, POLICY_KEY, WINHTTP_KEY
 from netcheck.diagnose.windows_registry import WinRegistry
 
+from ..conftest import Netcheck
 from .builders import ACCOUNT, WORKSPACE, HostBuilder
 from .winfakes import (
     FakeWinreg,
@@ -186,3 +187,34 @@ def test_an_unreadable_key_is_unknown_not_a_crash(tmp_path: Path) -> None:
     runner = recorded({RUNNING: (0, "sc_query_healthservice_running.txt")})
     (worker,) = discover_windows(HostFiles(tmp_path), WinRegistry(fake), runner).workers
     assert any("Access is denied" in u for u in worker.unknown)
+
+
+def test_an_offline_windows_disk_mounted_on_linux_is_read_as_windows(
+    netcheck: Netcheck, tmp_path: Path
+) -> None:
+    """Fails on the code before issue 10: off Windows, a Windows disk was read as Linux and
+    its extension worker was never found."""
+    import json
+
+    (tmp_path / "Windows" / "System32").mkdir(parents=True)
+    url = f"https://{ACCOUNT}.jrds.we.azure-automation.net/automationAccounts/{ACCOUNT}"
+    HostBuilder(tmp_path).write(
+        f"{EXT_WINDOWS}/1.1.13/RuntimeSettings/0.settings",
+        '{"runtimeSettings": [{"handlerSettings": {"publicSettings": '
+        f'{{"AutomationAccountURL": "{url}"}}}}}}]}}',
+    )
+    run = netcheck(
+        "diagnose",
+        "--root",
+        str(tmp_path),
+        "--dns-server",
+        "127.0.0.1",
+        "--timeout",
+        "0.3",
+        "--format",
+        "json",
+    )
+    assert run.code in (0, 1), run.err
+    agent = json.loads(run.out)["agent"]
+    assert [w["kind"] for w in agent["workers"]] == ["extension-based-windows"]
+    assert agent["region"] == "westeurope"

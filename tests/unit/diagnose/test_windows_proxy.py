@@ -197,3 +197,20 @@ def test_a_pac_file_on_disk(tmp_path: Path) -> None:
     path.write_text(PAC_SCRIPT % 8080)
     script, problem = fetch_pac(path.as_uri(), 1)
     assert problem is None and script is not None and "FindProxyForURL" in script
+
+
+def test_the_reports_show_the_pac_answers_and_the_ignored_environment(
+    tmp_path: Path, pac_server: str
+) -> None:
+    import json
+
+    from netcheck.diagnose.render import DiagnoseFormat, render
+
+    view: View = {LOCAL_SYSTEM_KEY: {"AutoConfigURL": sz(pac_server)}}
+    diagnosis = windows_diagnose(tmp_path, view, ENV)
+    table = render(diagnosis, DiagnoseFormat.TABLE)
+    assert "PAC for " in table and "also set: http://env-proxy:3128 in HTTPS_PROXY" in table
+    proxy = json.loads(render(diagnosis, DiagnoseFormat.JSON))["agent"]["proxy"]
+    assert proxy["used"]["pac"] == pac_server and proxy["pac"]["answers"]
+    (env,) = [c for c in proxy["candidates"] if c["source"] == "environment"]
+    assert "Windows services" in env["ignored"]
