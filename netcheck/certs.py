@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from dataclasses import dataclass
+from pathlib import Path
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
@@ -75,13 +76,29 @@ _NO_CHECK_TIME = 0x200000
 
 
 def load_store(store: TrustStore) -> LoadedStore:
-    """Read a PEM bundle; an unreadable bundle, or one without certificates, is a usage error."""
+    """Read a PEM bundle, a hashed directory, or the certificates an OS store handed over; an
+    unreadable bundle, or one without certificates, is a usage error."""
+    x509_store = crypto.X509Store()
+    # Validity is judged on its own (TLS_EXPIRED) so that an expired chain is not mistaken
+    # for an untrusted one.
+    x509_store.set_flags(_NO_CHECK_TIME)
+    if store.pem is not None:
+        from netcheck.trust_stores import pem_blocks
+
+        for block in pem_blocks(store.pem):
+            try:
+                x509_store.add_cert(crypto.load_certificate(crypto.FILETYPE_PEM, block.encode()))
+            except crypto.Error:
+                continue  # one certificate the OS store holds but OpenSSL cannot read
+        return LoadedStore(store, x509_store)
+    if store.name == "system" and Path(store.path).is_dir():  # a distribution's hashed directory
+        x509_store.load_locations(None, store.path)
+        return LoadedStore(store, x509_store)
     try:
         with open(store.path, "rb"):
             pass
     except OSError as exc:
         raise UsageError(f"cannot read CA bundle {store.path}: {exc.strerror}") from None
-    x509_store = crypto.X509Store()
     try:
         x509_store.load_locations(store.path)
     except crypto.Error:
@@ -89,9 +106,6 @@ def load_store(store: TrustStore) -> LoadedStore:
             f"CA bundle {store.path} holds no PEM certificates (expected "
             "'-----BEGIN CERTIFICATE-----' blocks)"
         ) from None
-    # Validity is judged on its own (TLS_EXPIRED) so that an expired chain is not mistaken
-    # for an untrusted one.
-    x509_store.set_flags(_NO_CHECK_TIME)
     return LoadedStore(store, x509_store)
 
 

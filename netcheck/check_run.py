@@ -8,9 +8,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import ipaddress
-import ssl
 import time
-from pathlib import Path
 
 from netcheck import __version__
 from netcheck.errors import UsageError
@@ -31,6 +29,7 @@ from netcheck.models import (
     ProxySettings,
     Report,
     RunOptions,
+    Target,
     TrustStore,
 )
 from netcheck.probes import Observer, probe_all
@@ -79,19 +78,23 @@ def _allow_open_files(concurrency: int) -> None:
 
 
 def trust_stores(ca_bundle: str | None) -> tuple[TrustStore, ...]:
-    """The deciding store first (--ca-bundle, else certifi), then the others as evidence:
-    which store would accept a forged chain is what tells managed from unmanaged inspection."""
-    import certifi
+    """The deciding store first (--ca-bundle, else the operating system's, which the worker
+    uses), then the others as evidence (netcheck.trust_stores)."""
+    from netcheck import trust_stores as stores
 
-    stores = [TrustStore("--ca-bundle", ca_bundle)] if ca_bundle else []
-    stores.append(TrustStore("certifi", certifi.where()))
-    paths = ssl.get_default_verify_paths()
-    system = next(
-        (p for p in (paths.cafile, paths.openssl_cafile) if p and Path(p).is_file()), None
+    return stores.trust_stores(ca_bundle)
+
+
+def planned(
+    catalogue: Catalogue, selection: Selection, canary_label: str
+) -> tuple[Selection, list[Target], list[Target]]:
+    """(the selection as probed, its expanded targets, every target to probe or skip)."""
+    # Revocation hosts are always probed: their failures are warnings, never failures.
+    widened = dataclasses.replace(
+        selection, deployments=selection.deployments | {Deployment.REVOCATION}
     )
-    if system is not None:
-        stores.append(TrustStore("system", system))
-    return tuple(stores)
+    expanded = expand(catalogue, widened)
+    return widened, expanded, probe_targets(expanded) + canaries(expanded, canary_label)
 
 
 def settings_options(catalogue: Catalogue, settings: ProbeSettings) -> RunOptions:
@@ -120,12 +123,7 @@ def run_check(
 ) -> Report:
     """Probe every target of the selection (revocation hosts and canaries included); warn
     about certificates that expire within `expiry_warning_days`."""
-    # Revocation hosts are always probed: their failures are warnings, never failures.
-    widened = dataclasses.replace(
-        selection, deployments=selection.deployments | {Deployment.REVOCATION}
-    )
-    expanded = expand(catalogue, widened)
-    targets = probe_targets(expanded) + canaries(expanded, canary_label)
+    widened, expanded, targets = planned(catalogue, selection, canary_label)
     probeable = [t for t in targets if t.skip_reason is None]
     generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     started = time.monotonic()

@@ -132,10 +132,18 @@ class ProxySettings:
 
 @dataclass(frozen=True)
 class TrustStore:
-    """A named set of trust roots: certifi, the operating system's store, or --ca-bundle."""
+    """A named set of trust roots: --ca-bundle, the operating system's store ("system") or
+    certifi.
+
+    `path` is a PEM file or a hashed directory; a store read through an operating-system API
+    (the Windows certificate store, the macOS keychains) has no file, so `path` says where it
+    was read and `pem` holds its certificates. `pem` is never rendered (see report.plain).
+    """
 
     name: str
     path: str
+    note: str | None = None  # why this store decides, or what it leaves out
+    pem: str | None = field(default=None, repr=False, compare=False, metadata={"render": False})
 
 
 @dataclass(frozen=True)
@@ -145,6 +153,21 @@ class ProbeSettings:
     proxy: ProxySettings | None = None
     dns_server: str | None = None
     concurrency: int = 64
+    # Hosts that bypass `proxy` (a WinHTTP or WinINET bypass list), and per-host decisions of
+    # a PAC file, which win over both.
+    bypass: tuple[str, ...] = ()
+    per_host: dict[str, ProxySettings | None] = field(default_factory=dict)
+
+    def proxy_for(self, host: str) -> ProxySettings | None:
+        """The proxy the worker would use for `host`."""
+        if host in self.per_host:
+            return self.per_host[host]
+        if self.proxy is not None and self.bypass:
+            from netcheck.proxy_url import bypassed
+
+            if bypassed(host, self.bypass):
+                return None
+        return self.proxy
 
 
 # ---------------------------------------------------------------- observations
@@ -170,11 +193,20 @@ class Outcome(str, enum.Enum):
 @dataclass(frozen=True)
 class DnsObservation:
     outcome: Outcome
-    resolver: tuple[str, ...]
+    resolver: tuple[str, ...]  # the servers asked, or (OS_RESOLVER,) when dnspython could not be
     addresses: tuple[str, ...] = ()
     cnames: tuple[str, ...] = ()
     error: str | None = None
     duration_ms: float = 0.0
+    # What the operating system's resolver (getaddrinfo: hosts file, NRPT, its own servers)
+    # answered, the way the worker resolves; None when it was not asked (--dns-server given).
+    system_addresses: tuple[str, ...] | None = None
+    system_error: str | None = None
+
+
+# The resolver named in a DnsObservation answered by getaddrinfo because dnspython could not
+# read the system's resolver configuration.
+OS_RESOLVER = "operating system (getaddrinfo)"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,9 @@
-"""Parses the --proxy URL; the password never appears in anything it returns or raises."""
+"""Parses the --proxy URL (the password never appears in anything it returns or raises) and
+matches hosts against a proxy bypass list."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from urllib.parse import unquote, urlsplit
 
@@ -48,3 +50,22 @@ def parse_proxy(url: str) -> ProxySettings:
     username = unquote(parts.username) if parts.username is not None else None
     password = unquote(parts.password) if parts.password is not None else None
     return ProxySettings(host=host, port=port, username=username, password=password)
+
+
+def bypassed(host: str, bypass: tuple[str, ...]) -> bool:
+    """Whether a WinHTTP/WinINET bypass list sends `host` directly: "<local>" matches names
+    without a dot, "*" is a wildcard, an entry may carry a scheme or a port (ignored), and
+    matching ignores case."""
+    name = host.rstrip(".").lower()
+    for entry in bypass:
+        pattern = entry.strip().lower()
+        if pattern == "<local>":
+            if "." not in name:
+                return True
+            continue
+        pattern = pattern.split("://", 1)[-1]
+        if not pattern.startswith("["):
+            pattern = pattern.split(":", 1)[0]
+        if pattern and fnmatch.fnmatchcase(name, pattern):
+            return True
+    return False

@@ -190,7 +190,7 @@ def probe_options(formats: Iterable[Format]) -> Callable[[F], F]:
                 "--ca-bundle",
                 env="CA_BUNDLE",
                 metavar="PEM",
-                help="Trust these roots instead of the built-in certifi bundle.",
+                help="Trust these roots instead of the operating system's store (certifi where there is none).",
             ),
             option(
                 "--dns-server",
@@ -271,12 +271,17 @@ def select(
 
 
 def emit(text: str, output: str | None) -> None:
-    """The report goes to stdout, or to --output with a note on stderr."""
+    """The report goes to stdout, or to --output with a note on stderr.
+
+    --output files are UTF-8 with LF line ends on every platform: written as bytes, so that
+    Windows' text mode cannot turn LF into CRLF (a generated shell script with CRLF breaks
+    in Cloud Shell).
+    """
     if output is None:
         click.echo(text, nl=False)
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        Path(output).write_bytes(text.encode("utf-8"))
     except OSError as exc:
         raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
     click.echo(f"netcheck: report written to {output}", err=True)

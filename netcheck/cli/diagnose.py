@@ -40,12 +40,11 @@ Examples:
 @click.command(epilog=_EPILOG)
 @click.option(
     "--root",
-    default="/",
-    show_default=True,
     type=click.Path(exists=True, file_okay=False),
     metavar="DIR",
-    help="Read the host's files below DIR (a mounted disk image); services and Windows "
-    "commands are queried only when DIR is this machine's root.",
+    help="Read the host's files below DIR (a mounted disk image) [default: / ; on Windows "
+    "the system drive, %SystemDrive%\\]. Services, the registry and Windows commands are "
+    "queried only when DIR is this machine's root.",
 )
 @click.option(
     "--region",
@@ -67,7 +66,7 @@ Examples:
     "configuration and log tails, secrets redacted.",
 )
 def diagnose(
-    root: str,
+    root: str | None,
     region: str | None,
     catalogue: str | None,
     proxy: str | None,
@@ -83,21 +82,28 @@ def diagnose(
     proxy, scans its logs for known failures, probes the endpoints it uses through the proxy it
     uses, and ends with a ranked diagnosis: the most likely cause first, with evidence and fix.
     """
+    import functools
     import os
 
     from netcheck.catalogue import load_catalogue
     from netcheck.check_run import probe_settings
-    from netcheck.diagnose.commands import run_command
+    from netcheck.commands import console_encoding, run_command
     from netcheck.diagnose.diagnose_run import run_diagnose
-    from netcheck.diagnose.hostfs import HostFiles
+    from netcheck.diagnose.hostfs import HostFiles, default_root, is_system_root
     from netcheck.diagnose.proxy_choice import given
     from netcheck.diagnose.render import BUNDLE_NAMES
+    from netcheck.diagnose.windows_registry import open_registry
 
+    root = root or default_root(sys.platform, os.environ)
     files = HostFiles(Path(root))
+    live = is_system_root(root, sys.platform, os.environ)
+    live_windows = live and sys.platform == "win32"
     diagnosis = run_diagnose(
         files=files,
-        runner=run_command if files.live else None,
-        on_windows=sys.platform == "win32",
+        runner=functools.partial(run_command, encoding=console_encoding()) if live else None,
+        registry=open_registry() if live_windows else None,
+        cpu_cores=os.cpu_count() if live_windows else None,
+        on_windows=sys.platform == "win32" or files.windows,
         environment=os.environ,
         catalogue=load_catalogue(catalogue),
         region=region,

@@ -43,8 +43,20 @@ for command in (check, diagnose, explain, regions, endpoints, rules):
     cli.add_command(command)
 
 
+def tolerant_streams() -> None:
+    """Never fail on a character the output's code page lacks: a report quoting a log line
+    piped through `| Out-File` or a pipeline agent on a cp1252 or cp850 console would
+    otherwise end in an internal error. Unencodable characters become "?"."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):
+                reconfigure(errors="replace")
+
+
 def main() -> None:
     """Run the CLI; usage errors become one line and exit 2, bugs exit 3."""
+    tolerant_streams()
     debug = "--debug" in sys.argv[1:]
     try:
         cli.main(standalone_mode=False)

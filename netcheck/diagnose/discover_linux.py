@@ -6,7 +6,7 @@ from __future__ import annotations
 import configparser
 import shlex
 
-from netcheck.diagnose.commands import Runner
+from netcheck.commands import Runner
 from netcheck.diagnose.discovery_model import Discovery, Process, Setting, Worker, WorkerKind
 from netcheck.diagnose.extension_settings import read_settings
 from netcheck.diagnose.hostfs import HostFiles

@@ -1,62 +1,94 @@
-"""Windows workers, agent-based (HealthService) and extension-based (HybridWorkerService),
-from the output of sc, reg and netsh and the extension's settings below the root."""
+"""Windows workers, agent-based (HealthService) and extension-based (HybridWorkerService): their
+registry keys (64-bit view), `sc query` by numbers, the extension's settings below the root,
+and the machine's proxy settings.
+
+The registry and commands are asked only on the running system; on an offline disk the files
+below the root (the extension's settings, its logs) are still read.
+"""
 
 from __future__ import annotations
 
 import re
 
-from netcheck.diagnose import windows_output
-from netcheck.diagnose.commands import Runner
+from netcheck.commands import Runner
+from netcheck.diagnose import windows_output, windows_proxy
 from netcheck.diagnose.discovery_model import (
     CommandOutput,
     Discovery,
     Service,
     ServiceStatus,
     Setting,
+    Unreadable,
     Worker,
     WorkerKind,
 )
 from netcheck.diagnose.extension_settings import read_settings
 from netcheck.diagnose.hostfs import HostFiles
-from netcheck.diagnose.proxy_choice import candidate
+from netcheck.diagnose.proxy_choice import ProxyCandidate
+from netcheck.diagnose.windows_registry import Registry, Values, walk
 from netcheck.models import Deployment
 
-HKLM = "HKEY_LOCAL_MACHINE"
-REG_AGENT_WORKER = rf"{HKLM}\SOFTWARE\Microsoft\HybridRunbookWorker"
+REG_AGENT_WORKER = r"HKLM\SOFTWARE\Microsoft\HybridRunbookWorker"
 REG_EXTENSION_WORKER = (
-    rf"{HKLM}\SOFTWARE\Microsoft\HybridRunbookWorkerV2",
-    rf"{HKLM}\SOFTWARE\Microsoft\Azure\HybridWorker",
+    r"HKLM\SOFTWARE\Microsoft\HybridRunbookWorkerV2",
+    r"HKLM\SOFTWARE\Microsoft\Azure\HybridWorker",
 )
 # The Log Analytics agent keeps one subkey per workspace, named "Log Analytics - <workspace ID>".
 REG_MMA_WORKSPACES = (
-    rf"{HKLM}\SYSTEM\CurrentControlSet\Services\HealthService\Parameters"
+    r"HKLM\SYSTEM\CurrentControlSet\Services\HealthService\Parameters"
     r"\Service Connector Services"
 )
 _GUID = r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}"
 EXT_WINDOWS = "/Packages/Plugins/Microsoft.Azure.Automation.HybridWorker.HybridWorkerForWindows"
+_SERVICE_STATUS = {4: ServiceStatus.RUNNING, 1: ServiceStatus.STOPPED}
+
+Keys = dict[str, Values]
 
 
-def discover_windows(files: HostFiles, runner: Runner | None) -> Discovery:
+def discover_windows(
+    files: HostFiles, registry: Registry | None, runner: Runner | None
+) -> Discovery:
     outputs: list[CommandOutput] = []
-
-    def run(*argv: str) -> str:
-        text = runner(argv) if runner is not None else None
-        if text is not None:
-            outputs.append(CommandOutput(argv, text))
-        return text or ""
-
+    problems: list[Unreadable] = []
+    unknown: list[str] = []
     looked_for = (
         f"Log Analytics agent: service HealthService, {REG_AGENT_WORKER}",
         f"extension: service HybridWorkerService, {', '.join(REG_EXTENSION_WORKER)}, "
         f"{EXT_WINDOWS}*/*/RuntimeSettings below the root",
     )
-    if runner is None:
-        return Discovery(workers=(), looked_for=looked_for)
+
+    def service(name: str, fix: str) -> Service | None:
+        if runner is None:
+            return None
+        argv = ("sc", "query", name.split()[0])
+        done = runner(argv)
+        if done is None:
+            return Service(name, ServiceStatus.UNKNOWN, " ".join(argv), "sc could not be run", fix)
+        outputs.append(CommandOutput(argv, done.stdout))
+        query = windows_output.service_query(done)
+        if not query.installed:
+            return None
+        state = query.state
+        if state is None:
+            detail = f"no STATE in the output (exit status {done.returncode})"
+            return Service(name, ServiceStatus.UNKNOWN, " ".join(argv), detail, fix)
+        shown = f"STATE {state} ({windows_output.SERVICE_STATES.get(state, '?')})"
+        status = _SERVICE_STATUS.get(state, ServiceStatus.UNKNOWN)
+        return Service(name, status, " ".join(argv), shown, fix)
+
+    def keys(key: str) -> Keys:
+        if registry is None:
+            return {}
+        try:
+            return dict(walk(registry, key))
+        except OSError as exc:
+            unknown.append(f"{key}: {exc.strerror or exc}")
+            return {}
+
     workers = []
-    agent_keys = windows_output.registry(run("reg", "query", REG_AGENT_WORKER, "/s"))
-    health = _windows_service(
+    agent_keys = keys(REG_AGENT_WORKER)
+    health = service(
         "HealthService (Microsoft Monitoring Agent)",
-        run("sc", "query", "HealthService"),
         "Start it with 'Start-Service HealthService'; the Operations Manager event log tells "
         "why it stopped.",
     )
@@ -64,7 +96,7 @@ def discover_windows(files: HostFiles, runner: Runner | None) -> Discovery:
         workspaces = sorted(
             {
                 m.group(1).lower()
-                for key in windows_output.registry(run("reg", "query", REG_MMA_WORKSPACES, "/s"))
+                for key in keys(REG_MMA_WORKSPACES)
                 for m in [re.search(rf"Log Analytics - ({_GUID})$", key)]
                 if m
             }
@@ -87,16 +119,16 @@ def discover_windows(files: HostFiles, runner: Runner | None) -> Discovery:
                 services=(health,) if health else (),
                 unknown=(
                     "the Log Analytics agent's own proxy setting: its registry location is not "
-                    "documented",
+                    "documented; the machine's WinHTTP and WinINET settings are read instead",
+                    *unknown,
                 ),
             )
         )
-    extension_keys: windows_output.Registry = {}
+    extension_keys: Keys = {}
     for key in REG_EXTENSION_WORKER:
-        extension_keys |= windows_output.registry(run("reg", "query", key, "/s"))
-    hybrid = _windows_service(
+        extension_keys |= keys(key)
+    hybrid = service(
         "HybridWorkerService (Hybrid Worker Service)",
-        run("sc", "query", "HybridWorkerService"),
         "Start it with 'Start-Service HybridWorkerService'; C:\\HybridWorkerExtensionLogs tells "
         "why it stopped.",
     )
@@ -122,33 +154,26 @@ def discover_windows(files: HostFiles, runner: Runner | None) -> Discovery:
                 files=config.files,
             )
         )
-    winhttp = None
-    proxy = windows_output.winhttp_proxy(run("netsh", "winhttp", "show", "proxy"))
-    if proxy is not None:
-        winhttp = candidate(proxy[0], "WinHTTP", "netsh winhttp show proxy")
+    machine: list[ProxyCandidate] = []
+    if registry is not None:
+        machine, found_problems = windows_proxy.machine_proxies(registry)
+        problems += found_problems
     return Discovery(
-        workers=tuple(workers), looked_for=looked_for, winhttp=winhttp, outputs=tuple(outputs)
+        workers=tuple(workers),
+        looked_for=looked_for,
+        machine_proxies=tuple(machine),
+        outputs=tuple(outputs),
+        problems=tuple(problems),
     )
 
 
-def _windows_service(name: str, sc_output: str, fix: str) -> Service | None:
-    state = windows_output.service_state(sc_output)
-    if state is None:
-        return None
-    status = {"RUNNING": ServiceStatus.RUNNING, "STOPPED": ServiceStatus.STOPPED}.get(
-        state, ServiceStatus.UNKNOWN
-    )
-    short = name.split()[0]
-    return Service(name, status, f"sc query {short}", f"STATE {state or 'not shown'}", fix)
-
-
-def _registry_urls(keys: windows_output.Registry) -> list[Setting]:
+def _registry_urls(keys: Keys) -> list[Setting]:
     """URL values of the worker's keys: their names are not documented, their values speak."""
     return [
-        Setting.redacted(_snake(name), value, f"{key}\\{name}")
+        Setting.redacted(_snake(name), value.data, f"{key}\\{name}")
         for key, values in keys.items()
         for name, value in values.items()
-        if value.lower().startswith("https://")
+        if isinstance(value.data, str) and value.data.lower().startswith("https://")
     ]
 
 

@@ -63,6 +63,16 @@ class Worker:
 
 
 @dataclass(frozen=True)
+class Unreadable:
+    """A setting or log that exists but cannot be read or parsed, shown as it was found."""
+
+    what: str  # what it is for: "WinHTTP proxy", "event 4502"
+    where: str  # the registry value, the command
+    raw: str  # the value as found (hex for binary), cut to a readable length
+    why: str
+
+
+@dataclass(frozen=True)
 class CommandOutput:
     argv: tuple[str, ...]
     text: str
@@ -72,8 +82,11 @@ class CommandOutput:
 class Discovery:
     workers: tuple[Worker, ...]
     looked_for: tuple[str, ...]  # where netcheck looked, to say what it did not find
-    winhttp: ProxyCandidate | None = None
+    # The machine's proxy settings as the worker's account sees them, in precedence order
+    # (Windows: WinHTTP, then LocalSystem's WinINET).
+    machine_proxies: tuple[ProxyCandidate, ...] = ()
     outputs: tuple[CommandOutput, ...] = ()  # Windows command output, for the support bundle
+    problems: tuple[Unreadable, ...] = ()
 
     def setting(self, name: str) -> Setting | None:
         return next((s for w in self.workers for s in w.settings if s.name == name), None)

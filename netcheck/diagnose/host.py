@@ -1,5 +1,5 @@
-"""Host facts (OS, CPU, memory, disk, the local TLS library) and their verdicts against the
-documented minimums of a Hybrid Runbook Worker."""
+"""Host facts (OS, CPU, memory, disk, the TLS stack) and their verdicts against the documented
+minimums of a Hybrid Runbook Worker. Windows facts are gathered in windows_host.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import shutil
 import ssl
 from dataclasses import dataclass
 
+from netcheck.diagnose.discovery_model import Unreadable
 from netcheck.diagnose.hostfs import HostFiles
+from netcheck.diagnose.verdicts import unreadable
 from netcheck.findings import codes
 from netcheck.findings.base import finding
 from netcheck.models import Finding
@@ -68,18 +70,32 @@ class TlsLibrary:
 
 
 @dataclass(frozen=True)
+class WindowsTls:
+    """Whether Windows' TLS stack, which the worker uses (SCHANNEL, through .NET), speaks
+    TLS 1.2: SCHANNEL's client setting and .NET's SchUseStrongCrypto per framework key."""
+
+    tls12_client: str  # "enabled", "disabled", "disabled by default", "... (OS default)", "unknown"
+    enabled: int | None  # SCHANNEL ...\TLS 1.2\Client Enabled, None when not set
+    disabled_by_default: int | None
+    strong_crypto: dict[str, int | None]  # .NET key -> SchUseStrongCrypto (None: not set)
+    system_default_tls: dict[str, int | None]  # .NET key -> SystemDefaultTlsVersions
+
+
+@dataclass(frozen=True)
 class HostFacts:
     os: OsInfo | None
     cpu_cores: int | None
     memory_bytes: int | None
     disk_path: str
     disk_free_bytes: int | None
-    tls: TlsLibrary
+    tls: TlsLibrary  # netcheck's own; it judges the host only where the worker uses OpenSSL
     unknown: tuple[str, ...] = ()  # facts that could not be read, and why
+    windows_tls: WindowsTls | None = None
+    problems: tuple[Unreadable, ...] = ()  # values found but unreadable, shown raw
 
     def supported_for(self) -> tuple[str, ...]:
         """The worker types whose supported-OS list names this OS."""
-        if self.os is None:
+        if self.os is None or self.os.id == "windows":
             return ()
         return tuple(
             kind
@@ -156,9 +172,9 @@ def gather(files: HostFiles, tls: TlsLibrary) -> HostFacts:
 
 def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
     """Verdicts on the facts; `worker_types` ("agent-based", "extension-based") are those found,
-    and an OS is judged against their lists (against every list when none was found)."""
-    found = []
-    if facts.os is not None and facts.os.id:
+    and a Linux OS is judged against their lists (against every list when none was found)."""
+    found = unreadable(facts.problems)
+    if facts.os is not None and facts.os.id and facts.os.id != "windows":
         wanted = worker_types or tuple(SUPPORTED_LINUX)
         supported = facts.supported_for()
         if not set(wanted) & set(supported):
@@ -202,7 +218,9 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
                 path=facts.disk_path,
             )
         )
-    if not facts.tls.tls1_2:
+    if facts.windows_tls is not None:
+        found += _judge_windows_tls(facts.windows_tls)
+    elif not facts.tls.tls1_2:
         found.append(
             finding(
                 codes.HOST_TLS_UNSUPPORTED,
@@ -211,6 +229,40 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
             )
         )
     return found
+
+
+def _judge_windows_tls(tls: WindowsTls) -> list[Finding]:
+    """SCHANNEL without TLS 1.2 for clients, or .NET told not to use strong cryptography,
+    leaves the worker unable to reach Azure; an unset value is the OS's or .NET's default."""
+    reasons = []
+    if tls.tls12_client.startswith("disabled by default"):
+        opted_in = [k for k, v in tls.strong_crypto.items() if "v4.0" in k and v == 1]
+        if not opted_in:
+            reasons.append(
+                "SCHANNEL offers TLS 1.2 to clients only when they ask for it "
+                f"(DisabledByDefault={tls.disabled_by_default}) and no .NET 4 key sets "
+                "SchUseStrongCrypto=1"
+            )
+    elif tls.tls12_client.startswith("disabled"):
+        reasons.append(
+            f"TLS 1.2 is {tls.tls12_client} for clients in SCHANNEL (Enabled={tls.enabled})"
+        )
+    refused = [k for k, v in tls.strong_crypto.items() if "v4.0" in k and v == 0]
+    if refused:
+        reasons.append(f"SchUseStrongCrypto=0 under {', '.join(refused)}")
+    if not reasons:
+        return []
+    return [
+        finding(
+            codes.HOST_TLS_UNSUPPORTED,
+            "Windows' TLS stack will not give the worker TLS 1.2: " + "; ".join(reasons),
+            tls12_client=tls.tls12_client,
+            enabled=tls.enabled,
+            disabled_by_default=tls.disabled_by_default,
+            strong_crypto=tls.strong_crypto,
+            system_default_tls=tls.system_default_tls,
+        )
+    ]
 
 
 def gib(count: int) -> str:

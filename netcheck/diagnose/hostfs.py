@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePosixPath, PureWindowsPath
 
 
 @dataclass(frozen=True)
@@ -20,9 +22,9 @@ class HostFiles:
         return "/" + path.relative_to(self.root).as_posix()
 
     @property
-    def live(self) -> bool:
-        """Whether root is this machine's own root, so its processes and services are ours."""
-        return self.root.resolve() == Path("/").resolve()
+    def windows(self) -> bool:
+        """Whether the root holds a Windows installation (a live C:\\ or an offline disk)."""
+        return self.at("/Windows/System32").is_dir()
 
     def exists(self, host_path: str) -> bool:
         return self.at(host_path).exists()
@@ -58,3 +60,26 @@ class HostFiles:
                 return None
         except OSError as exc:
             return exc.strerror or type(exc).__name__
+
+
+def default_root(platform: str, environment: Mapping[str, str]) -> str:
+    """The running system's root: "/", or on Windows the system drive (%SystemDrive%\\), which
+    need not be the current drive."""
+    if platform != "win32":
+        return "/"
+    return str(PureWindowsPath(environment.get("SystemDrive", "C:") + "\\"))
+
+
+def is_system_root(
+    root: str,
+    platform: str,
+    environment: Mapping[str, str],
+    absolute: Callable[[str], str] = os.path.abspath,
+) -> bool:
+    """Whether `root` is the running system's root, so that its services, registry and
+    commands are the ones to ask. Windows paths compare as Windows compares them: without
+    regard to case, and "C:" is the drive's current folder, not its root."""
+    system = default_root(platform, environment)
+    if platform == "win32":
+        return PureWindowsPath(absolute(root)) == PureWindowsPath(system)
+    return Path(root).resolve() == Path(system).resolve()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from netcheck.diagnose.commands import Runner
+from netcheck.commands import Runner
 from netcheck.diagnose.discovery_model import Process, Service, ServiceStatus
 from netcheck.diagnose.hostfs import HostFiles
 from netcheck.diagnose.redact import redact_text
@@ -44,9 +44,8 @@ def service_status(
         for unit in units:
             # `show` rather than `is-active`: is-active says "inactive" for a unit that does not
             # exist, and only LoadState tells the two apart.
-            state = _systemd_state(
-                runner(["systemctl", "show", "--property=LoadState,ActiveState", unit])
-            )
+            done = runner(["systemctl", "show", "--property=LoadState,ActiveState", unit])
+            state = _systemd_state(done.stdout if done is not None else None)
             if state is not None and state[0] == "loaded":
                 status = {
                     "active": ServiceStatus.RUNNING,

@@ -2,22 +2,40 @@
 
 from __future__ import annotations
 
-from netcheck.diagnose.discovery_model import Discovery, ServiceStatus, WorkerKind
+from collections.abc import Iterable
+
+from netcheck.diagnose.discovery_model import Discovery, ServiceStatus, Unreadable, WorkerKind
 from netcheck.findings import codes
 from netcheck.findings.base import finding
 from netcheck.models import Finding
 
 
+def unreadable(problems: Iterable[Unreadable]) -> list[Finding]:
+    """One finding per value or log that could not be read, with the raw value."""
+    return [
+        finding(
+            codes.HOST_SETTING_UNREADABLE,
+            f"{p.what}: {p.where} cannot be used ({p.why}); as found: {p.raw or '(empty)'}",
+            what=p.what,
+            where=p.where,
+            raw=p.raw,
+            problem=p.why,
+        )
+        for p in problems
+    ]
+
+
 def judge(discovery: Discovery, root: str) -> list[Finding]:
+    found = unreadable(discovery.problems)
     if not discovery.workers:
         return [
             finding(
                 codes.AGENT_NOT_INSTALLED,
                 f"no Hybrid Runbook Worker was found below {root}",
                 looked_for=list(discovery.looked_for),
-            )
+            ),
+            *found,
         ]
-    found = []
     for worker in discovery.workers:
         kind = worker.kind.value
         if worker.registered is False:

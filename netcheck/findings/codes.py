@@ -26,6 +26,10 @@ _EXTENSION_INSTALL = (
 _EXTENSION_TROUBLESHOOT = "https://learn.microsoft.com/azure/automation/troubleshoot/extension-based-hybrid-runbook-worker"
 _MIGRATE_DOC = "https://learn.microsoft.com/azure/automation/migrate-existing-agent-based-hybrid-worker-to-extension-based-workers"
 _LINUX_AGENT_DOC = "https://learn.microsoft.com/azure/azure-monitor/agents/agent-linux-troubleshoot"
+_SCHANNEL_DOC = "https://learn.microsoft.com/windows-server/security/tls/tls-registry-settings"
+_DOTNET_TLS_DOC = "https://learn.microsoft.com/dotnet/framework/network-programming/tls"
+_WINHTTP_PROXY_DOC = "https://learn.microsoft.com/windows/win32/winhttp/winhttp-autoproxy-support"
+_DNSPYTHON_DOC = "https://dnspython.readthedocs.io/en/stable/resolver-class.html"
 
 
 @dataclass(frozen=True)
@@ -407,12 +411,17 @@ HOST_DISK_LOW: Final = Code(
 HOST_TLS_UNSUPPORTED: Final = Code(
     "HOST_TLS_UNSUPPORTED",
     Severity.FAIL,
-    "The local TLS library cannot speak TLS 1.2",
+    "The host's TLS stack cannot speak TLS 1.2",
     "Azure Automation accepts only TLS 1.2 or newer. A host whose TLS library stops at "
-    "TLS 1.0 or 1.1 cannot connect to any endpoint, whatever the network allows.",
-    "Update OpenSSL (Linux) or enable TLS 1.2 in SCHANNEL (older Windows), then restart "
-    "the worker.",
-    (_TLS_DOC,),
+    "TLS 1.0 or 1.1 cannot connect to any endpoint, whatever the network allows. On "
+    "Windows the worker uses SCHANNEL through .NET: TLS 1.2 disabled for clients in "
+    "SCHANNEL, or .NET told not to use strong cryptography (SchUseStrongCrypto=0), "
+    "has the same effect.",
+    "Update OpenSSL (Linux). On Windows enable TLS 1.2 for clients under "
+    "HKLM\\SYSTEM\\CurrentControlSet\\Control\\SecurityProviders\\SCHANNEL\\Protocols\\"
+    "TLS 1.2\\Client (Enabled=1, DisabledByDefault=0) and set SchUseStrongCrypto=1 under "
+    "both .NETFramework\\v4.0.30319 keys (64- and 32-bit), then restart the worker.",
+    (_TLS_DOC, _SCHANNEL_DOC, _DOTNET_TLS_DOC),
     priority=20,
 )
 
@@ -674,6 +683,81 @@ CATALOGUE_STALE: Final = Code(
     "Update netcheck, or pass a newer catalogue with --catalogue that lists the CA "
     "(evidence.ca, evidence.sha1).",
     (_CA_DOC,),
+    priority=387,
+)
+
+
+DNS_RESOLVERS_DIFFER: Final = Code(
+    "DNS_RESOLVERS_DIFFER",
+    Severity.INFO,
+    "The operating system's resolver and the DNS servers disagree",
+    "netcheck asks the DNS servers directly, but the worker resolves through the "
+    "operating system, which also reads the hosts file and, on Windows, the Name "
+    "Resolution Policy Table (NRPT) and per-interface servers. When the two answer "
+    "differently (one resolves, the other does not; or no address in common), the "
+    "worker may go somewhere other than where the probes went.",
+    "Look for an entry for the name in the hosts file (/etc/hosts or "
+    "C:\\Windows\\System32\\drivers\\etc\\hosts) and for NRPT rules "
+    "(Get-DnsClientNrptPolicy); remove stale ones.",
+    (_DNS_DOC,),
+    priority=410,
+)
+
+
+DNS_RESOLVER_CONFIG: Final = Code(
+    "DNS_RESOLVER_CONFIG",
+    Severity.WARN,
+    "The system's DNS resolver configuration cannot be read",
+    "netcheck reads the resolvers the system is configured with (/etc/resolv.conf, or "
+    "the adapters that are up on Windows) to ask them directly. When that configuration "
+    "is missing or unreadable, names were resolved by the operating system's resolver "
+    "alone, without CNAME chains or the servers' exact answers. A host without resolvers "
+    "cannot resolve Azure's names either, unless its hosts file names them.",
+    "Configure a DNS server on the host (or give --dns-server IP to ask a specific one).",
+    (_DNSPYTHON_DOC,),
+    priority=85,
+)
+
+
+PROXY_DECIDED_BY_PAC: Final = Code(
+    "PROXY_DECIDED_BY_PAC",
+    Severity.INFO,
+    "A PAC file decides the worker's proxy, host by host",
+    "The proxy setting the worker sees is a proxy auto-configuration (PAC) script. Each "
+    "host may go through a different proxy or directly; netcheck ran the script for every "
+    "probed host and probed each one the way the script says.",
+    "Nothing to do if the probes pass; otherwise the per-host answers show which proxy "
+    "carries each failing endpoint.",
+    (_WINHTTP_PROXY_DOC,),
+    priority=420,
+)
+
+
+PROXY_PAC_UNREADABLE: Final = Code(
+    "PROXY_PAC_UNREADABLE",
+    Severity.WARN,
+    "The worker's proxy comes from a PAC file netcheck cannot evaluate",
+    "The proxy is decided by a PAC script (AutoConfigURL) or by WPAD auto-detection, and "
+    "netcheck could not fetch or run it. The probes went directly, which may not be the "
+    "path the worker takes: their results prove little about the worker.",
+    "Make the PAC file reachable from this host, or ask its owner which proxy serves the "
+    "Azure endpoints and pass it with --proxy.",
+    (_WINHTTP_PROXY_DOC,),
+    priority=295,
+)
+
+
+HOST_SETTING_UNREADABLE: Final = Code(
+    "HOST_SETTING_UNREADABLE",
+    Severity.WARN,
+    "A Windows setting or log netcheck needs cannot be read",
+    "A registry value has an unexpected type or layout (a corrupt binary proxy setting), "
+    "or the event log cannot be queried. The verdict that depends on it is left out; the "
+    "raw value is in the evidence.",
+    "Check the value named in the evidence (regedit, or netsh winhttp show proxy for "
+    "WinHttpSettings) and run netcheck as the worker's account (LocalSystem) or an "
+    "administrator.",
+    (_SCHANNEL_DOC,),
     priority=385,
 )
 

@@ -9,7 +9,15 @@ from netcheck.address_kinds import is_private, is_sinkhole
 from netcheck.blockpages import recognise, uncategorised
 from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
-from netcheck.models import Finding, Observation, Outcome, ProxyObservation, Target
+from netcheck.models import (
+    OS_RESOLVER,
+    DnsObservation,
+    Finding,
+    Observation,
+    Outcome,
+    ProxyObservation,
+    Target,
+)
 
 _DNS_CODES = {
     Outcome.NXDOMAIN: codes.DNS_NXDOMAIN,
@@ -46,6 +54,7 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
     resolver = ", ".join(dns.resolver) or "system resolver"
     if obs.via_proxy is not None:
         return []  # the proxy resolves names itself: local answers are evidence, not findings
+    findings = _resolvers_differ(target, dns)
     if dns.outcome is not Outcome.OK:
         return [
             finding(
@@ -54,9 +63,10 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
                 resolver=list(dns.resolver),
                 error=dns.error,
                 cnames=list(dns.cnames) or None,
-            )
+                system_addresses=_listed(dns.system_addresses),
+            ),
+            *findings,
         ]
-    findings = []
     sinkholed = [a for a in dns.addresses if is_sinkhole(a)]
     if sinkholed:
         findings.append(
@@ -82,6 +92,35 @@ def dns_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Findin
             )
         )
     return findings
+
+
+def _resolvers_differ(target: Target, dns: DnsObservation) -> list[Finding]:
+    """The worker resolves through the operating system (hosts file, Windows' NRPT, its own
+    servers); say when that answer and dnspython's disagree. Round-robin answers overlap, so
+    only an answer against none, or two disjoint sets of addresses, count."""
+    system = dns.system_addresses
+    if system is None or OS_RESOLVER in dns.resolver:
+        return []
+    ours = set(dns.addresses)
+    if (bool(ours) == bool(system)) and (not ours or ours & set(system)):
+        return []
+    theirs = ", ".join(system) or f"no address ({dns.system_error})"
+    mine = ", ".join(dns.addresses) or f"no address ({dns.outcome.value})"
+    return [
+        finding(
+            codes.DNS_RESOLVERS_DIFFER,
+            f"{target.host}: the operating system's resolver answers {theirs}; "
+            f"the DNS servers ({', '.join(dns.resolver)}) answer {mine}",
+            addresses=list(dns.addresses),
+            system_addresses=list(system),
+            system_error=dns.system_error,
+            resolver=list(dns.resolver),
+        )
+    ]
+
+
+def _listed(addresses: tuple[str, ...] | None) -> list[str] | None:
+    return list(addresses) if addresses is not None else None
 
 
 def connection_rules(target: Target, obs: Observation, ctx: RuleContext) -> list[Finding]:

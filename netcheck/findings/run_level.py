@@ -1,4 +1,5 @@
-"""Rules over the whole run: the canary, revocation hosts, the clock, partial interception."""
+"""Rules over the whole run: the canary, revocation hosts, the resolver configuration, the clock,
+partial interception."""
 
 from __future__ import annotations
 
@@ -9,7 +10,15 @@ from collections.abc import Sequence
 
 from netcheck.findings import codes
 from netcheck.findings.base import RuleContext, finding
-from netcheck.models import Finding, Observation, Outcome, Severity, Target, TargetResult
+from netcheck.models import (
+    OS_RESOLVER,
+    Finding,
+    Observation,
+    Outcome,
+    Severity,
+    Target,
+    TargetResult,
+)
 
 _SKEW_LIMIT_S = 300
 
@@ -55,7 +64,30 @@ def as_revocation(found: Finding, target: Target) -> Finding:
 
 
 def run_rules(results: Sequence[TargetResult], ctx: RuleContext) -> list[Finding]:
-    return [*_clock(results), *_partial_interception(results)]
+    return [*_resolver_configuration(results), *_clock(results), *_partial_interception(results)]
+
+
+def _resolver_configuration(results: Sequence[TargetResult]) -> list[Finding]:
+    """dnspython could not read the system's resolvers, so the OS resolver answered alone."""
+    lookups = [
+        r.observation.dns
+        for r in results
+        if r.observation is not None
+        and r.observation.dns is not None
+        and OS_RESOLVER in r.observation.dns.resolver
+    ]
+    if not lookups:
+        return []
+    error = lookups[0].error or ""
+    return [
+        finding(
+            codes.DNS_RESOLVER_CONFIG,
+            f"{error.split('; ')[0]}: {len(lookups)} name(s) were resolved by the operating "
+            "system's resolver instead, without CNAME chains or the DNS server's own answer",
+            error=error,
+            names=len(lookups),
+        )
+    ]
 
 
 def _clock(results: Sequence[TargetResult]) -> list[Finding]:

@@ -8,8 +8,6 @@ from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
 
-import dns.resolver
-
 from netcheck.address_kinds import is_sinkhole
 from netcheck.models import (
     DnsObservation,
@@ -43,7 +41,7 @@ class Observer(Protocol):
 @dataclass(frozen=True)
 class _Run:
     settings: ProbeSettings
-    resolver: dns.resolver.Resolver
+    resolvers: dns_probe.Resolvers
     context: SSL.Context
     legacy_context: SSL.Context
     stores: list[certs.LoadedStore]
@@ -56,25 +54,25 @@ class _Run:
         asked = self.asked.get(host)
         if asked is not None:
             return asked
-        return self.dns_pool.submit(dns_probe.resolve, host, self.resolver, self.dns_pool)
+        return self.dns_pool.submit(dns_probe.resolve, host, self.resolvers, self.dns_pool)
 
 
 def probe_all(
     targets: Sequence[Target], settings: ProbeSettings, observer: Observer | None = None
 ) -> list[Observation]:
     """Probe every target at once (up to `settings.concurrency` in flight); results in order."""
-    resolver = dns_probe.make_resolver(settings.dns_server, settings.timeout)
+    resolvers = dns_probe.make_resolvers(settings.dns_server, settings.timeout)
     workers = max(1, min(settings.concurrency, len(targets)))
-    # DNS lookups get a pool of their own, twice as wide: a lookup waits on its AAAA half, and
-    # through a proxy the lookup itself runs in that pool; a narrower pool could fill up with
-    # waiting lookups and deadlock. At most `workers` lookups run at once: the first wave's,
-    # asked here, and then one per probe.
+    # DNS lookups get a pool of their own, three times as wide: a lookup waits on its AAAA
+    # half and on the OS resolver's answer, and through a proxy the lookup itself runs in that
+    # pool; a narrower pool could fill up with waiting lookups and deadlock. At most `workers`
+    # lookups run at once: the first wave's, asked here, and then one per probe.
     with (
         ThreadPoolExecutor(workers, thread_name_prefix="probe") as pool,
-        ThreadPoolExecutor(2 * workers, thread_name_prefix="dns") as dns_pool,
+        ThreadPoolExecutor(3 * workers, thread_name_prefix="dns") as dns_pool,
     ):
         asked = {
-            host: dns_pool.submit(dns_probe.resolve, host, resolver, dns_pool)
+            host: dns_pool.submit(dns_probe.resolve, host, resolvers, dns_pool)
             for host in dict.fromkeys(t.host for t in targets[:workers])
         }
         from netcheck import certs
@@ -84,7 +82,7 @@ def probe_all(
         if observer is not None:
             observer.started(len(targets))
         run = _Run(
-            settings, resolver, make_context(), make_legacy_context(), stores, dns_pool, asked
+            settings, resolvers, make_context(), make_legacy_context(), stores, dns_pool, asked
         )
         futures = [pool.submit(_probe_and_report, run, target, observer) for target in targets]
         return [future.result() for future in futures]
@@ -111,8 +109,8 @@ def probe(run: _Run, target: Target) -> Observation:
     from netcheck.probes.tls import TlsStream, handshake, judge
 
     settings = run.settings
-    at = Observation(_now(), settings.proxy.redacted_url if settings.proxy else None)
-    proxy = settings.proxy
+    proxy = settings.proxy_for(target.host)
+    at = Observation(_now(), proxy.redacted_url if proxy else None)
     if proxy is not None and target.scheme == "http":
         return _plain_via_proxy(run, target, at, proxy)
     if proxy is not None:

@@ -15,9 +15,14 @@ SCHEMA = "netcheck.report/1"
 
 
 def plain(value: Any) -> Any:
-    """Dataclasses, enums, tuples and sets as JSON-ready values."""
+    """Dataclasses (but their fields marked render=False), enums, tuples and sets as JSON-ready
+    values."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {
+            f.name: plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if f.metadata.get("render", True)
+        }
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, dict):

@@ -36,6 +36,7 @@ def host_dict(facts: HostFacts, verdicts: tuple[Finding, ...]) -> dict[str, Any]
         "memory_bytes": facts.memory_bytes,
         "disk": {"path": facts.disk_path, "free_bytes": facts.disk_free_bytes},
         "tls_library": plain(facts.tls),
+        "windows_tls": plain(facts.windows_tls),
         "unknown": list(facts.unknown),
         "verdicts": [plain(f) for f in verdicts],
     }
@@ -57,6 +58,13 @@ def agent_dict(diagnosis: Diagnosis) -> dict[str, Any]:
             "why": choice.why,
             "candidates": [_candidate_dict(c) for c in choice.candidates],
             "no_proxy": choice.no_proxy,
+            "pac": {
+                "url": choice.pac.url,
+                "problem": choice.pac.problem,
+                "answers": {d.host: d.answer for d in choice.pac.decisions},
+            }
+            if choice.pac
+            else None,
         },
         "logs": {
             "scanned": list(diagnosis.logs.scanned),
@@ -88,6 +96,9 @@ def _candidate_dict(candidate: ProxyCandidate) -> dict[str, Any]:
         "proxy": candidate.shown,
         "usable": candidate.settings is not None,
         "problem": candidate.problem,
+        "bypass": list(candidate.bypass),
+        "pac": candidate.pac,
+        "ignored": candidate.ignored,
     }
 
 

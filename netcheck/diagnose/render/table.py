@@ -11,7 +11,7 @@ from tabulate import tabulate
 
 from netcheck.diagnose.diagnosis import Cause, Diagnosis
 from netcheck.diagnose.discovery_model import Discovery
-from netcheck.diagnose.host import HostFacts, gib
+from netcheck.diagnose.host import HostFacts, WindowsTls, gib
 from netcheck.models import Severity
 from netcheck.report import table
 
@@ -73,8 +73,18 @@ def host_rows(facts: HostFacts) -> list[list[str]]:
             f"{tls.version}: TLS 1.2 {'yes' if tls.tls1_2 else 'no'}, "
             f"TLS 1.3 {'yes' if tls.tls1_3 else 'no'}",
         ],
+        *([["Windows TLS", _windows_tls(facts.windows_tls)]] if facts.windows_tls else []),
         *(["Unknown", u] for u in facts.unknown),
     ]
+
+
+def _windows_tls(tls: WindowsTls) -> str:
+    strong = ", ".join(
+        f"{'32' if 'WOW6432Node' in key else '64'}-bit {key.rsplit(chr(92), 1)[-1]}="
+        f"{'unset' if value is None else value}"
+        for key, value in tls.strong_crypto.items()
+    )
+    return f"TLS 1.2 for clients: {tls.tls12_client}; .NET SchUseStrongCrypto: {strong}"
 
 
 def discovery_text(diagnosis: Diagnosis) -> list[str]:
@@ -108,8 +118,13 @@ def discovery_text(diagnosis: Diagnosis) -> list[str]:
         "",
         "  ",
     )
-    for other in choice.candidates[1:]:
-        lines += wrapped(f"also set: {other.shown} in {other.location} (not used)", "  ", "    ")
+    for other in choice.candidates:
+        if other is not used:
+            why = other.ignored or "not used"
+            lines += wrapped(f"also set: {other.shown} in {other.location} ({why})", "  ", "    ")
+    if choice.pac is not None:
+        for decision in choice.pac.decisions:
+            lines += wrapped(f"PAC for {decision.host}: {decision.answer}", "  ", "    ")
     if choice.no_proxy:
         lines.append(f"  NO_PROXY: {choice.no_proxy}")
     selection = diagnosis.scope.selection

@@ -1,5 +1,5 @@
 """Worker discovery on fabricated installs: agent-based and extension-based Linux, services
-from /proc or systemctl, and Windows from recorded command output."""
+from /proc or systemctl (Windows: test_windows_discovery.py)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,9 @@ from pathlib import Path
 import pytest
 
 from netcheck.catalogue import load_catalogue
+from netcheck.commands import Completed, Runner
 from netcheck.diagnose import scope
-from netcheck.diagnose.commands import Runner
 from netcheck.diagnose.discover_linux import discover_linux
-from netcheck.diagnose.discover_windows import (
-    EXT_WINDOWS,
-    REG_AGENT_WORKER,
-    REG_MMA_WORKSPACES,
-    discover_windows,
-)
 from netcheck.diagnose.discovery_model import Discovery, ServiceStatus, Worker, WorkerKind
 from netcheck.diagnose.hostfs import HostFiles
 from netcheck.diagnose.verdicts import judge
@@ -198,9 +192,9 @@ def test_systemctl_decides_when_a_runner_is_given(tmp_path: Path) -> None:
     HostBuilder(tmp_path).machine().extension_based(running=True)
     asked: list[Sequence[str]] = []
 
-    def systemctl(argv: Sequence[str]) -> str | None:
+    def systemctl(argv: Sequence[str]) -> Completed | None:
         asked.append(argv)
-        return "LoadState=loaded\nActiveState=failed\n"
+        return Completed(0, "LoadState=loaded\nActiveState=failed\n")
 
     (worker,) = discover(tmp_path, systemctl).workers
     assert asked == [["systemctl", "show", "--property=LoadState,ActiveState", "hwd"]]
@@ -211,7 +205,7 @@ def test_systemctl_decides_when_a_runner_is_given(tmp_path: Path) -> None:
 def test_without_systemd_the_process_table_decides(tmp_path: Path) -> None:
     HostBuilder(tmp_path).machine().extension_based(running=True)
     no_systemd = "System has not been booted with systemd as init system (PID 1).\n"
-    (worker,) = discover(tmp_path, lambda argv: no_systemd).workers
+    (worker,) = discover(tmp_path, lambda argv: Completed(1, no_systemd)).workers
     assert worker.services[0].status is ServiceStatus.RUNNING
     assert worker.services[0].how.startswith("process scan")
 
@@ -249,92 +243,3 @@ def test_region_of_a_host(shipped: Catalogue) -> None:
     assert region(f"{ACCOUNT}.jrds.ne.azure-automation.net", shipped).name == "northeurope"  # type: ignore[union-attr]
     assert region("we-agentservice-prod-1.azure-automation.net", shipped).name == "westeurope"  # type: ignore[union-attr]
     assert region("example.com", shipped) is None
-
-
-# ---------------------------------------------------------------- Windows
-
-
-def recorded(**answers: str) -> Runner:
-    """A runner answering from the recorded files; every other command: not found."""
-    table = {
-        ("sc", "query", "HealthService"): answers.get("health", "sc_query_not_installed"),
-        ("sc", "query", "HybridWorkerService"): answers.get("hybrid", "sc_query_not_installed"),
-        ("reg", "query", REG_AGENT_WORKER, "/s"): answers.get("agent_key", "reg_query_not_found"),
-        ("reg", "query", REG_MMA_WORKSPACES, "/s"): answers.get(
-            "workspaces", "reg_query_not_found"
-        ),
-        ("netsh", "winhttp", "show", "proxy"): answers.get("winhttp", "netsh_winhttp_direct"),
-    }
-
-    def run(argv: Sequence[str]) -> str | None:
-        name = table.get(tuple(argv), "reg_query_not_found")
-        return (DATA / f"{name}.txt").read_bytes().decode()  # CRLF kept, as sc prints it
-
-    return run
-
-
-def test_windows_agent_based_worker_running(tmp_path: Path, shipped: Catalogue) -> None:
-    runner = recorded(
-        health="sc_query_healthservice_running",
-        agent_key="reg_query_hybridrunbookworker",
-        workspaces="reg_query_service_connector_services",
-    )
-    found = discover_windows(HostFiles(tmp_path), runner)
-    (worker,) = found.workers
-    assert worker.kind is WorkerKind.AGENT_WINDOWS
-    assert worker.registered is True
-    assert worker.services[0].status is ServiceStatus.RUNNING
-    assert worker.services[0].how == "sc query HealthService"
-    assert value(worker, "workspace_id") == WORKSPACE
-    assert value(worker, "registration_endpoint") == (
-        f"https://we-agentservice-prod-1.azure-automation.net/accounts/{ACCOUNT}"
-    )
-    assert value(worker, "thumbprint") is None  # only URLs are read from undocumented values
-    assert found.winhttp is None
-    assert len(found.outputs) == 7  # every command run is kept for the support bundle
-    assert codes(found, tmp_path) == {"AGENT_BASED_RETIRED", "AGENT_SETTINGS_UNREADABLE"}
-
-
-def test_windows_services_stopped(tmp_path: Path) -> None:
-    runner = recorded(
-        health="sc_query_healthservice_stopped",
-        agent_key="reg_query_hybridrunbookworker",
-        hybrid="sc_query_hybridworkerservice_stopped",
-    )
-    found = discover_windows(HostFiles(tmp_path), runner)
-    assert [w.kind for w in found.workers] == [
-        WorkerKind.AGENT_WINDOWS,
-        WorkerKind.EXTENSION_WINDOWS,
-    ]
-    stopped = [f for f in judge(found, "C:\\") if f.code == "AGENT_SERVICE_STOPPED"]
-    assert [f.evidence["service"].split()[0] for f in stopped] == [
-        "HealthService",
-        "HybridWorkerService",
-    ]
-    assert "Start-Service HybridWorkerService" in stopped[1].remediation
-
-
-def test_windows_extension_worker_running_with_winhttp_proxy(tmp_path: Path) -> None:
-    builder = HostBuilder(tmp_path)
-    url = f"https://{ACCOUNT}.jrds.we.azure-automation.net/automationAccounts/{ACCOUNT}"
-    builder.write(
-        f"{EXT_WINDOWS}/1.1.13/RuntimeSettings/0.settings",
-        '{"runtimeSettings": [{"handlerSettings": {"publicSettings": '
-        f'{{"AutomationAccountURL": "{url}", '
-        '"ProxySettings": {"ProxyServer": "http://win-proxy.corp:8080", "UserName": "svc"}}}}]}',
-    )
-    runner = recorded(hybrid="sc_query_hybridworkerservice_running", winhttp="netsh_winhttp_proxy")
-    found = discover_windows(HostFiles(tmp_path), runner)
-    (worker,) = found.workers
-    assert worker.kind is WorkerKind.EXTENSION_WINDOWS
-    assert worker.services[0].status is ServiceStatus.RUNNING
-    assert value(worker, "automation_account_url") == url
-    assert [p.shown for p in worker.proxies] == ["http://win-proxy.corp:8080"]
-    assert found.winhttp is not None
-    assert found.winhttp.shown == "secure-proxy.contoso.com:8443"
-    assert codes(found, tmp_path) == set()
-
-
-def test_windows_without_a_runner_finds_nothing(tmp_path: Path) -> None:
-    found = discover_windows(HostFiles(tmp_path), None)
-    assert found.workers == () and found.outputs == ()

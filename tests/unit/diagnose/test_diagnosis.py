@@ -23,8 +23,8 @@ CONFIGURED = proxy_choice.candidate(
     "omsagent proxy.conf",
     "/etc/opt/microsoft/omsagent/proxy.conf",
 )
-THROUGH_PROXY = proxy_choice.choose(None, [CONFIGURED], {}, None)
-DIRECT = proxy_choice.choose(None, [], {}, None)
+THROUGH_PROXY = proxy_choice.choose(None, [CONFIGURED], {}, ())
+DIRECT = proxy_choice.choose(None, [], {}, ())
 
 
 def target(host: str) -> Target:

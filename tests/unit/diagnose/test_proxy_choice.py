@@ -15,7 +15,7 @@ ENV = {"HTTPS_PROXY": "http://env-proxy:3128", "NO_PROXY": "localhost,.corp"}
 
 
 def test_the_workers_own_setting_wins_over_the_environment_and_winhttp() -> None:
-    choice = proxy_choice.choose(None, [CONFIGURED], ENV, WINHTTP)
+    choice = proxy_choice.choose(None, [CONFIGURED], ENV, [WINHTTP])
     assert choice.used is CONFIGURED
     assert "own configuration (/etc/opt/x/proxy.conf)" in choice.why
     assert [c.source for c in choice.candidates] == [
@@ -27,25 +27,25 @@ def test_the_workers_own_setting_wins_over_the_environment_and_winhttp() -> None
 
 
 def test_the_environment_wins_when_the_worker_has_none() -> None:
-    choice = proxy_choice.choose(None, [], ENV, WINHTTP)
+    choice = proxy_choice.choose(None, [], ENV, [WINHTTP])
     assert choice.used is not None and choice.used.location == "HTTPS_PROXY"
     assert "environment" in choice.why
 
 
 def test_lower_case_https_proxy_is_read_first() -> None:
-    choice = proxy_choice.choose(None, [], {"https_proxy": "a:1", "HTTPS_PROXY": "b:2"}, None)
+    choice = proxy_choice.choose(None, [], {"https_proxy": "a:1", "HTTPS_PROXY": "b:2"}, ())
     assert choice.used is not None and choice.used.location == "https_proxy"
 
 
 def test_winhttp_last_and_direct_when_nothing_is_set() -> None:
-    assert proxy_choice.choose(None, [], {}, WINHTTP).used is WINHTTP
-    direct = proxy_choice.choose(None, [], {}, None)
+    assert proxy_choice.choose(None, [], {}, [WINHTTP]).used is WINHTTP
+    direct = proxy_choice.choose(None, [], {}, ())
     assert direct.used is None and "directly" in direct.why
 
 
 def test_override_wins_over_everything() -> None:
     given = proxy_choice.given("http://cli-proxy:8080")
-    choice = proxy_choice.choose(given, [CONFIGURED], ENV, WINHTTP)
+    choice = proxy_choice.choose(given, [CONFIGURED], ENV, [WINHTTP])
     assert choice.used is given and choice.why.startswith("--proxy was given")
 
 
@@ -56,7 +56,7 @@ def test_bad_override_is_a_usage_error() -> None:
 
 def test_an_unusable_worker_setting_still_wins_and_is_reported() -> None:
     https = proxy_choice.candidate("https://u:Hidden1@proxy:443", "omsagent proxy.conf", "/p.conf")
-    choice = proxy_choice.choose(None, [https], ENV, None)
+    choice = proxy_choice.choose(None, [https], ENV, ())
     assert choice.used is https
     assert "probes go directly" in choice.why
     (found,) = proxy_choice.judge(choice)

@@ -1,0 +1,149 @@
+"""DNS as the worker resolves: dnspython configured through the Win32 API on Windows, the OS
+resolver (getaddrinfo) asked alongside without delaying the first query, and a resolver
+configuration that cannot be read as a finding, never an internal error. Every packet stays
+on loopback; getaddrinfo is a fake wherever it would ask the host's resolvers."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import dns.resolver
+import dns.win32util
+import pytest
+
+from netcheck.findings.network import dns_rules
+from netcheck.models import OS_RESOLVER, Deployment, Observation, Outcome, Target
+from netcheck.probes import resolve as dns_probe
+
+from ..conftest import Netcheck
+
+HOST = "x.azure-automation.net"
+
+
+@pytest.fixture
+def silent_dns() -> Iterator[tuple[int, threading.Event]]:
+    """A loopback UDP port that takes queries and never answers; the event marks the first."""
+    received = threading.Event()
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.settimeout(3)
+
+        def serve() -> None:
+            try:
+                sock.recvfrom(512)
+                received.set()
+            except OSError:
+                pass
+
+        threading.Thread(target=serve, daemon=True).start()
+        yield sock.getsockname()[1], received
+
+
+def resolvers_at(port: int, system: Any) -> dns_probe.Resolvers:
+    resolver = dns.resolver.Resolver(configure=False)
+    resolver.nameservers = ["127.0.0.1"]
+    resolver.port = port
+    resolver.timeout = resolver.lifetime = 0.5
+    return dns_probe.Resolvers(resolver, None, system)
+
+
+def test_getaddrinfo_runs_alongside_and_never_before_the_first_query(
+    silent_dns: tuple[int, threading.Event],
+) -> None:
+    port, received = silent_dns
+    seen: list[bool] = []
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        # Serialised before the DNS query, this would wait in vain for the query's packet.
+        seen.append(received.wait(2))
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 0))]
+
+    with ThreadPoolExecutor(3) as pool:
+        obs = dns_probe.resolve(HOST, resolvers_at(port, getaddrinfo), pool)
+    assert seen == [True]
+    assert obs.outcome is Outcome.TIMEOUT and obs.system_addresses == ("10.1.2.3",)
+
+
+def target() -> Target:
+    return Target(HOST, 443, ("e",), "test", frozenset({Deployment.AGENT}), True, "unit test")
+
+
+def test_when_the_os_resolver_and_the_dns_servers_differ_it_is_said() -> None:
+    from netcheck.models import DnsObservation
+
+    hosts_file = DnsObservation(
+        Outcome.NXDOMAIN, ("10.0.0.53",), error="nx", system_addresses=("10.9.9.9",)
+    )
+    codes = [f.code for f in dns_rules(target(), Observation("t", dns=hosts_file), None)]  # type: ignore[arg-type]
+    assert codes == ["DNS_NXDOMAIN", "DNS_RESOLVERS_DIFFER"]
+    same = DnsObservation(
+        Outcome.OK, ("10.0.0.53",), ("20.1.1.1", "20.1.1.2"), system_addresses=("20.1.1.2",)
+    )
+    assert dns_rules(target(), Observation("t", dns=same), None) == []  # type: ignore[arg-type]
+
+
+def test_windows_reads_resolvers_through_the_win32_api(monkeypatch: pytest.MonkeyPatch) -> None:
+    """dns.win32util has ConfigMethod and set_config_method only on Windows (dnspython 2.8)."""
+    calls: list[str] = []
+
+    class ConfigMethod:
+        Registry, WMI, Win32 = 1, 2, 3
+
+    real = dns.resolver.Resolver
+
+    class Recording(real):  # type: ignore[misc,valid-type]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            calls.append("Resolver()")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(dns.win32util, "ConfigMethod", ConfigMethod, raising=False)
+    monkeypatch.setattr(
+        dns.win32util, "set_config_method", lambda m: calls.append(f"method {m}"), raising=False
+    )
+    monkeypatch.setattr(dns.resolver, "Resolver", Recording)
+    dns_probe.make_resolvers(None, 1.0, platform="win32")
+    assert calls == ["method 3", "Resolver()"]
+
+
+def no_resolv_conf(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise dns.resolver.NoResolverConfiguration("no nameservers")
+
+    monkeypatch.setattr(dns.resolver.Resolver, "read_resolv_conf", broken)
+    monkeypatch.setattr(dns.resolver.Resolver, "read_registry", broken, raising=False)
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+
+
+def test_no_resolver_configuration_falls_back_to_the_os_resolver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    no_resolv_conf(monkeypatch)
+    resolvers = dns_probe.make_resolvers(None, 1.0)
+    assert resolvers.dns is None and "no nameservers" in (resolvers.problem or "")
+    with ThreadPoolExecutor(2) as pool:
+        obs = dns_probe.resolve(HOST, resolvers, pool)
+    assert obs.resolver == (OS_RESOLVER,) and obs.outcome is Outcome.NXDOMAIN
+
+
+def test_check_without_resolver_configuration_is_a_finding_not_exit_3(
+    netcheck: Netcheck, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fails on the code before issue 10: Resolver() raised and check ended in exit 3."""
+    no_resolv_conf(monkeypatch)
+    started = time.monotonic()
+    run = netcheck("check", "-r", "westeurope", "--format", "json", "--timeout", "0.5")
+    assert run.code == 1, run.err
+    report = json.loads(run.out)
+    (config,) = [f for f in report["findings"] if f["code"] == "DNS_RESOLVER_CONFIG"]
+    assert "no nameservers" in config["message"]
+    assert time.monotonic() - started < 20
