@@ -7,10 +7,9 @@ import re
 import string
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
-
+from netcheck import yaml_cache
 from netcheck.errors import UsageError
 from netcheck.models import (
     Catalogue,
@@ -20,6 +19,9 @@ from netcheck.models import (
     Endpoint,
     Region,
 )
+
+if TYPE_CHECKING:
+    import yaml
 
 SHIPPED_NAME = "regions.yaml"
 
@@ -65,10 +67,10 @@ def load_catalogue(path: str | None) -> Catalogue:
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError(f"cannot read catalogue {path}: {exc}") from None
     try:
-        # libyaml's loader when PyYAML has it: the shipped catalogue parses ten times faster.
-        raw = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except yaml.YAMLError as exc:
-        raise UsageError(f"{label}: not valid YAML{_yaml_problem(exc, text)}") from None
+        # Parsed once per content; later runs read the cached data and validate it as below.
+        raw = yaml_cache.load(text)
+    except yaml_cache.ParseError as exc:
+        raise UsageError(f"{label}: not valid YAML{_yaml_problem(exc.error, text)}") from None
     try:
         return _catalogue(raw, path or SHIPPED_NAME)
     except _Invalid as exc:
