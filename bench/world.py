@@ -197,7 +197,7 @@ def start_http_server(folder: Path) -> services.Daemon:
     """Plain HTTP for the port-80 revocation hosts: an empty directory listing, status 200."""
     www = folder / "www"
     www.mkdir()
-    argv = [sys.executable, "-m", "http.server", "--bind", ENDPOINT, "--directory", str(www), "80"]
+    argv = [sys.executable, "-m", "bench.http_endpoint", ENDPOINT, "80", str(www), str(MAX_SECONDS)]
     return services.start("http_server", SRV_NS, argv, folder)
 
 
