@@ -10,7 +10,9 @@ import datetime as dt
 import ipaddress
 import ssl
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from netcheck import __version__
 from netcheck.errors import UsageError
@@ -33,6 +35,9 @@ from netcheck.models import (
     TrustStore,
 )
 from netcheck.probes import Observer, probe_all
+
+if TYPE_CHECKING:
+    from netcheck.findings.base import RuleContext
 
 
 def probe_settings(
@@ -115,8 +120,12 @@ def run_check(
     settings: ProbeSettings,
     canary_label: str,
     observer: Observer | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Report:
-    """Probe every target of the selection (revocation hosts and canaries included)."""
+    """Probe every target of the selection (revocation hosts and canaries included).
+
+    `meanwhile` runs while the probes wait on the network (a caller loads its renderer there).
+    """
     # Revocation hosts are always probed: their failures are warnings, never failures.
     widened = dataclasses.replace(
         selection, deployments=selection.deployments | {Deployment.REVOCATION}
@@ -125,14 +134,25 @@ def run_check(
     targets = probe_targets(expanded) + canaries(expanded, canary_label)
     probeable = [t for t in targets if t.skip_reason is None]
     generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    started = time.monotonic()
-    observations = dict(zip(probeable, probe_all(probeable, settings, observer), strict=True))
-    duration = (time.monotonic() - started) * 1000
-    # Imported only now: the rules pull in cryptography, which the probes load while their
-    # first lookups travel; importing it before them would delay every first packet.
-    from netcheck.findings import context_for, evaluate, run_rules
+    rules: list[RuleContext] = []
 
-    ctx = context_for(catalogue, bypass_domains(expanded))
+    def prepare() -> None:
+        # The rules pull in cryptography: importing them before the probes would delay every
+        # first packet, after them would delay the report. They load while answers travel.
+        from netcheck.findings import context_for
+
+        rules.append(context_for(catalogue, bypass_domains(expanded)))
+        if meanwhile is not None:
+            meanwhile()
+
+    started = time.monotonic()
+    observations = dict(
+        zip(probeable, probe_all(probeable, settings, observer, prepare), strict=True)
+    )
+    duration = (time.monotonic() - started) * 1000
+    from netcheck.findings import evaluate, run_rules
+
+    (ctx,) = rules
     results = tuple(evaluate(t, observations.get(t), ctx) for t in targets)
     return Report(
         tool_version=__version__,

@@ -76,6 +76,14 @@ def check(
     settings = probe_settings(
         probe.ca_bundle, probe.dns_server, probe.timeout, probe.concurrency, proxy_settings
     )
-    report = run_check(loaded, chosen, settings, canary_label(), progress())
+    report = run_check(
+        loaded,
+        chosen,
+        settings,
+        canary_label(),
+        progress(),
+        # the renderer's module (tabulate for a table) loads while the probes wait
+        meanwhile=lambda: RENDERERS.renderer(Format(fmt)),
+    )
     emit(RENDERERS.render(report, Format(fmt)), output)
     sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)
