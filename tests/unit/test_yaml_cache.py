@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import sys
 from importlib import resources
 from pathlib import Path
 
@@ -18,10 +19,18 @@ from netcheck.errors import UsageError
 
 @pytest.fixture
 def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A cache folder of this test's own (where netcheck puts it on Linux)."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    monkeypatch.setattr(yaml_cache.sys, "platform", "linux")
-    return tmp_path / "cache" / "netcheck"
+    """A cache folder of this test's own."""
+    folder = tmp_path / "cache" / "netcheck"
+    monkeypatch.setattr(yaml_cache, "cache_folder", lambda: folder)
+    return folder
+
+
+@pytest.mark.skipif(sys.platform in ("win32", "darwin"), reason="the XDG folder is Linux's")
+def test_the_cache_folder_follows_xdg_cache_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert yaml_cache.cache_folder() == tmp_path / "netcheck"
 
 
 def copies(folder: Path) -> list[Path]:
