@@ -1,4 +1,5 @@
-"""Times whole processes: wall time from spawn to exit, and the peak RSS the kernel reports."""
+"""Times whole processes: wall time from spawn to exit, and the CPU time and peak RSS the
+kernel reports."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class Sample:
     seconds: float
     peak_rss_mb: float  # the largest of the process and its waited-for children
     exit_code: int
+    cpu_seconds: float  # user + system, the process and its waited-for children
 
 
 @dataclass
@@ -43,6 +45,10 @@ class Case:
         return max(s.peak_rss_mb for s in self.samples)
 
     @property
+    def cpu(self) -> float:
+        return statistics.median(s.cpu_seconds for s in self.samples)
+
+    @property
     def low(self) -> float:
         return min(s.seconds for s in self.samples)
 
@@ -58,9 +64,10 @@ class Case:
 def run_once(argv: Sequence[str], env: dict[str, str], log: Path, limit: float) -> Sample:
     """Spawn, wait, and kill by PID past `limit` seconds.
 
-    The peak RSS comes from GNU time, not from our own wait4: a child forked from this
-    (large) process counts the parent's pages until it execs, so wait4 would report at least
-    our own size. time is small, and reports what its child reached.
+    The peak RSS and the CPU time come from GNU time, not from our own wait4: a child forked
+    from this (large) process counts the parent's pages until it execs, so wait4 would report
+    at least our own size. time is small, and reports what its child reached and spent
+    (`ip netns exec` execs the command, so that child is the command itself).
     """
     rss_file = log.with_suffix(".rss")
     with log.open("ab") as out:
@@ -68,7 +75,7 @@ def run_once(argv: Sequence[str], env: dict[str, str], log: Path, limit: float) 
         out.flush()
         started = time.monotonic()
         process = subprocess.Popen(
-            [GNU_TIME, "-f", "%M", "-o", str(rss_file), *argv],
+            [GNU_TIME, "-f", "%M %U %S", "-o", str(rss_file), *argv],
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
@@ -82,6 +89,11 @@ def run_once(argv: Sequence[str], env: dict[str, str], log: Path, limit: float) 
         exit_code = process.wait()
         seconds = time.monotonic() - started
         killer.cancel()
-    words = rss_file.read_text().split() if rss_file.exists() else []
-    peak_kib = int(words[-1]) if words and words[-1].isdigit() else 0
-    return Sample(seconds, peak_kib / 1024, exit_code)
+    # The last line; a line before it says "Command exited with non-zero status N".
+    lines = rss_file.read_text().splitlines() if rss_file.exists() else []
+    words = lines[-1].split() if lines else []
+    try:
+        peak_kib, user, system = int(words[0]), float(words[1]), float(words[2])
+    except (IndexError, ValueError):
+        peak_kib, user, system = 0, 0.0, 0.0
+    return Sample(seconds, peak_kib / 1024, exit_code, user + system)

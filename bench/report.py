@@ -5,12 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import os
 import platform
+import statistics
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from bench.measure import Case
+from bench.timeline import Traced
 
 REPO = Path(__file__).resolve().parents[1]
 # Everything below this line in RESULTS.md is written by people and kept on every rerun.
@@ -141,6 +143,26 @@ def targets(by_key: dict[str, Case], concurrency_option: bool) -> list[Target]:
             per_target_big <= max(per_target_small, 0.0) * 1.25 + 0.05,
         ),
         Target(
+            "default check: CPU (user + system), no delay",
+            f"{by_key['netcheck-default-undelayed'].cpu:.3f} s",
+            "0.35 s",
+            by_key["netcheck-default-undelayed"].cpu <= 0.35,
+        ),
+        ratio(
+            "default check: netcheck / curl --parallel (same hosts and schemes)",
+            "netcheck-default",
+            "curl-parallel-default",
+            1.3,
+            lambda v: v <= 1.3,
+        ),
+        ratio(
+            "all regions with IDs: netcheck / curl --parallel (same hosts)",
+            "netcheck-all-ids",
+            "curl-parallel-all-ids",
+            1.3,
+            lambda v: v <= 1.3,
+        ),
+        Target(
             "a concurrency limit option",
             "--concurrency" if concurrency_option else "none",
             "exists",
@@ -150,8 +172,33 @@ def targets(by_key: dict[str, Case], concurrency_option: bool) -> list[Target]:
     return found
 
 
+def _seconds(values: Sequence[float | None]) -> str:
+    known = [v for v in values if v is not None]
+    return f"{statistics.median(known):.3f}" if known else "-"
+
+
+def timeline_rows(traced: Sequence[Traced]) -> list[str]:
+    """The packet timelines (bench/timeline.py): medians over the rounds."""
+    lines = [
+        "| command | first DNS query after spawn, s | queries in the first wave "
+        "| last answer, s | exit, s | exit after the last answer, s |",
+        "|---|---:|---|---:|---:|---:|",
+    ]
+    for case in traced:
+        runs = case.samples
+        waves = ", ".join(f"{t.queries_before_first_answer}/{t.queries}" for t in runs)
+        every = "all, every run" if runs and all(t.one_wave for t in runs) else "**not all**"
+        lines.append(
+            f"| {case.tool} | {_seconds([t.first_query for t in runs])} | {every} ({waves}) "
+            f"| {_seconds([t.last_answer for t in runs])} | {_seconds([t.exited for t in runs])} "
+            f"| {_seconds([t.after_last_answer for t in runs])} |"
+        )
+    return lines
+
+
 def render(
     cases: Sequence[Case],
+    traced: Sequence[Traced],
     machine: Machine,
     rtt_ms: float,
     runs: int,
@@ -190,15 +237,25 @@ def render(
         lines.append(f"| {t.what} | {t.measured} | {t.limit} | {'yes' if t.met else '**no**'} |")
     lines += [
         "",
+        "## Timelines, as the router saw the packets",
+        "",
+        "One extra run of each command per round, captured with tcpdump on the router's",
+        "client-side interface (bench/README.md): a query counts in the first wave when it left",
+        "before the first DNS answer came back; the last answer is the last packet with a",
+        "payload that reached the client.",
+        "",
+        *timeline_rows(traced),
+        "",
         "## Every measurement",
         "",
-        "| workload | tool | targets | median s | min-max s | peak RSS MB | exit codes |",
-        "|---|---|---:|---:|---:|---:|---|",
+        "| workload | tool | targets | median s | min-max s | CPU s | peak RSS MB | exit codes |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
     ]
     for c in cases:
         lines.append(
             f"| {c.group} | {c.tool} | {c.targets if c.targets is not None else ''} "
-            f"| {c.median:.3f} | {c.low:.3f}-{c.high:.3f} | {c.peak_rss_mb:.1f} | {c.exit_codes} |"
+            f"| {c.median:.3f} | {c.low:.3f}-{c.high:.3f} | {c.cpu:.3f} | {c.peak_rss_mb:.1f} "
+            f"| {c.exit_codes} |"
         )
     return "\n".join(lines) + "\n"
 

@@ -11,7 +11,10 @@ a missed target never makes it fail (exit 1 only when the world cannot be built)
 from __future__ import annotations
 
 import argparse
+import compileall
+import json
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -28,8 +31,16 @@ if __name__ == "__main__":
 
 from bench import catalogues, report, world
 from bench.measure import Case, run_once
+from bench.timeline import Traced, run_captured
 from netcheck.catalogue import load_catalogue
-from netcheck.expand import Selection, deployments_for, expand, probe_targets
+from netcheck.expand import (
+    Selection,
+    canaries,
+    deployments_for,
+    expand,
+    find_region,
+    probe_targets,
+)
 from tests.world.netns import WorldError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,6 +48,10 @@ DEFAULT_SSLYZE = Path("/opt/ncb-sslyze/bin/sslyze")
 COUNTS = (1, 4, 50)
 LIMIT = 300.0  # seconds one command may take before it is killed (by its PID)
 BLACKHOLE_TIMEOUT = "3"
+DEFAULT_REGION = "westeurope"
+CURL_AT_ONCE = 64  # --parallel-max of the issue-6 rows, kept so that they stay comparable
+CURL_MAX = 300  # curl's own ceiling: the issue-14 rows give curl every URL at once, as
+# netcheck's --concurrency 256 does
 
 
 @dataclass(frozen=True)
@@ -45,9 +60,11 @@ class Plan:
     blackholed: list[Case]  # every endpoint dropped; the resolver still answers
     silent: list[Case]  # every endpoint and the resolver dropped
     startup: list[Case]  # no network at all, outside the world
+    undelayed: list[Case]  # the healthy world without its delay line: CPU, not waiting
+    traced: list[Traced]  # packet timelines, captured apart from the timed runs
 
     def all(self) -> list[Case]:
-        return [*self.healthy, *self.blackholed, *self.silent, *self.startup]
+        return [*self.healthy, *self.undelayed, *self.blackholed, *self.silent, *self.startup]
 
 
 def clean_env() -> dict[str, str]:
@@ -68,24 +85,40 @@ def netcheck_check(*args: str) -> list[str]:
     return in_client(sys.executable, "-m", "netcheck", "check", *args)
 
 
-def all_regions_urls(with_ids: bool = False) -> list[str]:
-    """What `check --all-regions` probes (canaries aside), as URLs for curl."""
+def check_urls(
+    region: str | None,
+    workspace: str | None,
+    account: str | None,
+    update_management: bool,
+    canary_label: str | None = None,
+) -> list[str]:
+    """What `check` probes for this selection (region None: all regions), as URLs for curl:
+    https for port 443, http for the port-80 revocation hosts, and its canaries when
+    `canary_label` is given (curl meets their NXDOMAIN as netcheck does)."""
     catalogue = load_catalogue(None)
-    workspace, account = (
-        (catalogues.WORKSPACE_ID, catalogues.ACCOUNT_ID) if with_ids else (None, None)
-    )
     selection = Selection(
-        region=catalogue.regions[0],
-        deployments=deployments_for(workspace, account, with_ids, include_revocation=True),
+        region=find_region(catalogue, region) if region else catalogue.regions[0],
+        deployments=deployments_for(workspace, account, update_management, include_revocation=True),
         workspace_id=workspace,
         account_id=account,
-        all_regions=True,
+        all_regions=region is None,
     )
+    expanded = expand(catalogue, selection)
+    targets = probe_targets(expanded)
+    if canary_label is not None:
+        targets += canaries(expanded, canary_label)
     return [
         f"{'http' if t.port == 80 else 'https'}://{t.host}/"
-        for t in probe_targets(expand(catalogue, selection))
+        for t in targets
         if t.skip_reason is None
     ]
+
+
+def all_regions_urls(with_ids: bool = False) -> list[str]:
+    """What `check --all-regions` probes (canaries aside), as URLs for curl."""
+    if with_ids:
+        return check_urls(None, catalogues.WORKSPACE_ID, catalogues.ACCOUNT_ID, True)
+    return check_urls(None, None, None, False)
 
 
 def loop(command: str, hosts: Sequence[str]) -> list[str]:
@@ -94,14 +127,16 @@ def loop(command: str, hosts: Sequence[str]) -> list[str]:
     return in_client("sh", "-c", script, "loop", *hosts)
 
 
-def curl_parallel(roots: Path, urls: Sequence[str], *extra: str) -> list[str]:
+def curl_parallel(
+    roots: Path, urls: Sequence[str], *extra: str, at_once: int = CURL_AT_ONCE
+) -> list[str]:
     outputs = [arg for url in urls for arg in ("-o", "/dev/null", url)]
     return in_client(
         "curl",
         "--parallel",
         "--parallel-immediate",
         "--parallel-max",
-        "64",
+        str(at_once),
         "-sS",
         "--no-progress-meter",
         "--cacert",
@@ -109,6 +144,44 @@ def curl_parallel(roots: Path, urls: Sequence[str], *extra: str) -> list[str]:
         *extra,
         *outputs,
     )
+
+
+def default_check_args(catalogue: Path) -> tuple[str, ...]:
+    return (
+        "--region",
+        DEFAULT_REGION,
+        "--workspace-id",
+        catalogues.WORKSPACE_ID,
+        "--update-management",
+        "--catalogue",
+        str(catalogue),
+    )
+
+
+def verify_default(healthy: Sequence[Case]) -> None:
+    """The default check must meet the world as it would meet the internet: every canary
+    NXDOMAIN, every revocation host answering plain HTTP on port 80, every other host passing."""
+    argv = next(c.argv for c in healthy if c.key == "netcheck-default")
+    done = subprocess.run(
+        [*argv, "--format", "json"], capture_output=True, text=True, env=clean_env(), check=False
+    )
+    try:
+        targets = json.loads(done.stdout)["targets"]
+    except (ValueError, KeyError):
+        raise WorldError(f"the default check gave no JSON report: {done.stderr}") from None
+    wrong = []
+    for t in targets:
+        observed = t["observations"] or {}
+        if t["canary"]:
+            ok = (observed.get("dns") or {}).get("outcome") == "nxdomain"
+        elif t["port"] == 80:
+            ok = (observed.get("http") or {}).get("status") == 200
+        else:
+            ok = t["status"] in ("pass", "skip")
+        if not ok:
+            wrong.append(f"{t['host']}:{t['port']} ({t['status']})")
+    if wrong or not any(t["canary"] for t in targets):
+        raise WorldError(f"the default check does not see the world it should: {wrong}")
 
 
 def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None) -> Plan:
@@ -194,6 +267,56 @@ def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None
             len(every),
         ),
     ]
+    # The check a user types (README), with its canaries and port-80 revocation hosts.
+    label = f"netcheck-canary-{secrets.token_hex(6)}"
+    default_urls = check_urls(DEFAULT_REGION, catalogues.WORKSPACE_ID, None, True, label)
+    all_ids_urls = check_urls(None, catalogues.WORKSPACE_ID, catalogues.ACCOUNT_ID, True, label)
+    default = netcheck_check(*default_check_args(shipped), *trust)
+    healthy += [
+        Case(
+            "curl-parallel-all-ids",
+            "all regions",
+            "curl --parallel, the hosts of both IDs and --update-management, canaries too",
+            curl_parallel(roots, all_ids_urls, at_once=min(CURL_MAX, len(all_ids_urls))),
+            len(all_ids_urls),
+        ),
+        Case(
+            "netcheck-default",
+            "default check",
+            "netcheck check --region westeurope --workspace-id --update-management",
+            default,
+            len(default_urls),
+        ),
+        Case(
+            "curl-parallel-default",
+            "default check",
+            "curl --parallel, the same hosts and schemes, canaries too",
+            curl_parallel(roots, default_urls, at_once=CURL_MAX),
+            len(default_urls),
+        ),
+    ]
+    undelayed = [
+        Case(
+            "netcheck-default-undelayed",
+            "default check, no delay",
+            "netcheck check --region westeurope --workspace-id --update-management",
+            default,
+            len(default_urls),
+        )
+    ]
+    traced = [
+        Traced("netcheck-default", "netcheck, the default check", default),
+        Traced(
+            "curl-parallel-default",
+            "curl --parallel, the same hosts",
+            curl_parallel(roots, default_urls, at_once=CURL_MAX),
+        ),
+        Traced(
+            "netcheck-all-ids",
+            "netcheck --all-regions, both IDs, --update-management",
+            netcheck_check(*all_regions, *ids),
+        ),
+    ]
     fifty = ("--catalogue", str(folder / "generated-50.yaml"), "--region", "benchland")
     timeout = ("--timeout", BLACKHOLE_TIMEOUT)
     fifty_urls = [f"https://{catalogues.bench_host(i)}/" for i in range(1, 51)]
@@ -242,7 +365,7 @@ def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None
         Case("version", "start-up", "netcheck --version", [*python, "-m", "netcheck", "--version"]),
         Case("help", "start-up", "netcheck --help", [*python, "-m", "netcheck", "--help"]),
     ]
-    return Plan(healthy, blackholed, silent, startup)
+    return Plan(healthy, blackholed, silent, startup, undelayed, traced)
 
 
 def measure(cases: Sequence[Case], log: Path, label: str) -> None:
@@ -257,11 +380,27 @@ def measure(cases: Sequence[Case], log: Path, label: str) -> None:
         )
 
 
-def run_rounds(the_plan: Plan, runs: int, log: Path) -> None:
+def trace(cases: Sequence[Traced], folder: Path, label: str) -> None:
+    env = clean_env()
+    for case in cases:
+        found = run_captured(case.argv, env, folder, case.key)
+        case.samples.append(found)
+        first = "-" if found.first_query is None else f"{found.first_query:.3f} s"
+        print(
+            f"  {label}: {case.key:<22} first query {first}, "
+            f"{found.queries_before_first_answer}/{found.queries} in the first wave",
+            file=sys.stderr,
+        )
+
+
+def run_rounds(the_plan: Plan, runs: int, log: Path, folder: Path) -> None:
     """Every round runs every case once, so slow drifts of the machine hit all tools alike."""
     for number in range(1, runs + 1):
         label = f"round {number}/{runs}"
         measure(the_plan.healthy, log, label)
+        with world.undelayed():
+            measure(the_plan.undelayed, log, label)
+        trace(the_plan.traced, folder, label)
         with world.blackholed(with_dns=False):
             measure(the_plan.blackholed, log, label)
         with world.blackholed(with_dns=True):
@@ -305,6 +444,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     # the TLS server runs as `python -m bench.tls_endpoint`, from the repository root
     os.chdir(REPO)
+    # An installed netcheck runs from bytecode (pip compiles it at install). Compile the tree
+    # once, so that no run pays for compiling netcheck's sources, even where the environment
+    # says PYTHONDONTWRITEBYTECODE.
+    compileall.compile_dir(REPO / "netcheck", quiet=1)
     folder = Path(tempfile.mkdtemp(prefix="ncb-"))
     log = folder / "commands.log"
     try:
@@ -318,13 +461,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"bench: world up, round trip {rtt:.0f} ms; work folder {folder}", file=sys.stderr
             )
-            run_rounds(the_plan, args.runs, log)
+            verify_default(the_plan.healthy)
+            run_rounds(the_plan, args.runs, log, folder)
             dead = built.dead_daemons()
             if dead:
                 print(f"bench: daemons died during the run: {dead}", file=sys.stderr)
         command = "python bench/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
         text = report.render(
-            the_plan.all(), machine, rtt, args.runs, command.strip(), concurrency_option()
+            the_plan.all(),
+            the_plan.traced,
+            machine,
+            rtt,
+            args.runs,
+            command.strip(),
+            concurrency_option(),
         )
         report.write(args.output, text)
         print(f"bench: results in {args.output}", file=sys.stderr)

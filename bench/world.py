@@ -47,7 +47,7 @@ DELAY_MS = 50.0
 LOCK_FILE = Path("/run/lock/ncb-bench.lock")
 # Daemons stop by themselves after this, so a killed benchmark never leaves them for long.
 MAX_SECONDS = 3600
-REQUIRED_TOOLS = ("ip", "iptables", "dnsmasq", "openssl", "curl", "/usr/bin/time")
+REQUIRED_TOOLS = ("ip", "iptables", "dnsmasq", "openssl", "curl", "/usr/bin/time", "tcpdump")
 
 
 def missing_prerequisites() -> str | None:
@@ -197,7 +197,7 @@ def start_http_server(folder: Path) -> services.Daemon:
     """Plain HTTP for the port-80 revocation hosts: an empty directory listing, status 200."""
     www = folder / "www"
     www.mkdir()
-    argv = [sys.executable, "-m", "http.server", "--bind", ENDPOINT, "--directory", str(www), "80"]
+    argv = [sys.executable, "-m", "bench.http_endpoint", ENDPOINT, "80", str(www), str(MAX_SECONDS)]
     return services.start("http_server", SRV_NS, argv, folder)
 
 
@@ -300,6 +300,18 @@ def blackholed(with_dns: bool) -> Iterator[None]:
     finally:
         for address in addresses:
             sh("iptables", "-D", "FORWARD", "-d", address, "-j", "DROP", ns=FW_NS, check=False)
+
+
+@contextmanager
+def undelayed() -> Iterator[None]:
+    """The router forwards at once (no delay line): a round trip of well under a millisecond,
+    for what a command costs in CPU rather than in waiting."""
+    rule = ("FORWARD", "-j", "NFQUEUE", "--queue-num", str(QUEUE_NUM))
+    sh("iptables", "-D", *rule, ns=FW_NS)
+    try:
+        yield
+    finally:
+        sh("iptables", "-A", *rule, ns=FW_NS)
 
 
 def round_trip_ms(samples: int = 5) -> float:

@@ -9,6 +9,8 @@ import dataclasses
 import datetime as dt
 import ipaddress
 import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from netcheck import __version__
 from netcheck.errors import UsageError
@@ -33,6 +35,9 @@ from netcheck.models import (
     TrustStore,
 )
 from netcheck.probes import Observer, probe_all
+
+if TYPE_CHECKING:
+    from netcheck.findings.base import RuleContext
 
 
 def probe_settings(
@@ -120,20 +125,35 @@ def run_check(
     canary_label: str,
     observer: Observer | None = None,
     expiry_warning_days: int = DEFAULT_EXPIRY_WARNING_DAYS,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Report:
     """Probe every target of the selection (revocation hosts and canaries included); warn
-    about certificates that expire within `expiry_warning_days`."""
+    about certificates that expire within `expiry_warning_days`.
+
+    `meanwhile` runs while the probes wait on the network (a caller loads its renderer there).
+    """
     widened, expanded, targets = planned(catalogue, selection, canary_label)
     probeable = [t for t in targets if t.skip_reason is None]
     generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    started = time.monotonic()
-    observations = dict(zip(probeable, probe_all(probeable, settings, observer), strict=True))
-    duration = (time.monotonic() - started) * 1000
-    # Imported only now: the rules pull in cryptography, which the probes load while their
-    # first lookups travel; importing it before them would delay every first packet.
-    from netcheck.findings import context_for, evaluate, judge_run
+    rules: list[RuleContext] = []
 
-    ctx = context_for(catalogue, bypass_domains(expanded), expiry_warning_days)
+    def prepare() -> None:
+        # The rules pull in cryptography: importing them before the probes would delay every
+        # first packet, after them would delay the report. They load while answers travel.
+        from netcheck.findings import context_for
+
+        rules.append(context_for(catalogue, bypass_domains(expanded), expiry_warning_days))
+        if meanwhile is not None:
+            meanwhile()
+
+    started = time.monotonic()
+    observations = dict(
+        zip(probeable, probe_all(probeable, settings, observer, prepare), strict=True)
+    )
+    duration = (time.monotonic() - started) * 1000
+    from netcheck.findings import evaluate, judge_run
+
+    (ctx,) = rules
     results, run_findings = judge_run(
         tuple(evaluate(t, observations.get(t), ctx) for t in targets), ctx
     )

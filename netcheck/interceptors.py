@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-import yaml
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
+from netcheck import yaml_cache
 from netcheck.models import CertificateInfo
 
 _FIELDS = (NameOID.COMMON_NAME, NameOID.ORGANIZATION_NAME, NameOID.ORGANIZATIONAL_UNIT_NAME)
@@ -25,7 +25,7 @@ class Product:
 def load_products() -> tuple[Product, ...]:
     """The shipped signatures. The file is ours, so a broken one is a bug, not bad input."""
     text = (resources.files("netcheck.data") / "interceptors.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml_cache.load(text)
     return tuple(
         Product(
             p["name"], tuple(re.compile(r, re.IGNORECASE) for r in p["patterns"]), p["exemption"]

@@ -77,7 +77,14 @@ def check(
         probe.ca_bundle, probe.dns_server, probe.timeout, probe.concurrency, proxy_settings
     )
     report = run_check(
-        loaded, chosen, settings, canary_label(), progress(), probe.expiry_warning_days
+        loaded,
+        chosen,
+        settings,
+        canary_label(),
+        progress(),
+        probe.expiry_warning_days,
+        # the renderer's module (tabulate for a table) loads while the probes wait
+        meanwhile=lambda: RENDERERS.renderer(Format(fmt)),
     )
     emit(RENDERERS.render(report, Format(fmt)), output)
     sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import importlib
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Protocol
@@ -58,9 +59,16 @@ class _Run:
 
 
 def probe_all(
-    targets: Sequence[Target], settings: ProbeSettings, observer: Observer | None = None
+    targets: Sequence[Target],
+    settings: ProbeSettings,
+    observer: Observer | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Observation]:
-    """Probe every target at once (up to `settings.concurrency` in flight); results in order."""
+    """Probe every target at once (up to `settings.concurrency` in flight); results in order.
+
+    `meanwhile` runs once every probe is under way, while they wait on the network: work the
+    caller needs afterwards (loading its rules) then costs no time after the last answer.
+    """
     resolvers = dns_probe.make_resolvers(settings.dns_server, settings.timeout)
     workers = max(1, min(settings.concurrency, len(targets)))
     # DNS lookups get a pool of their own, three times as wide: a lookup waits on its AAAA
@@ -78,6 +86,8 @@ def probe_all(
         from netcheck import certs
         from netcheck.probes.tls import make_context, make_legacy_context
 
+        # h11 too: the first probe to connect would otherwise import it on its way to the server
+        importlib.import_module("netcheck.probes.http")
         stores = [certs.load_store(store) for store in settings.trust]
         if observer is not None:
             observer.started(len(targets))
@@ -85,6 +95,8 @@ def probe_all(
             settings, resolvers, make_context(), make_legacy_context(), stores, dns_pool, asked
         )
         futures = [pool.submit(_probe_and_report, run, target, observer) for target in targets]
+        if meanwhile is not None:
+            meanwhile()
         return [future.result() for future in futures]
 
 
