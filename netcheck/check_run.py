@@ -32,6 +32,7 @@ from netcheck.models import (
     RunOptions,
     TrustStore,
 )
+from netcheck.origin import PendingOrigin
 from netcheck.probes import Observer, probe_all
 
 
@@ -109,6 +110,7 @@ def run_check(
     targets = probe_targets(expanded) + canaries(expanded, canary_label)
     probeable = [t for t in targets if t.skip_reason is None]
     generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    origin = PendingOrigin()  # its name lookup travels beside the probes, never before them
     started = time.monotonic()
     observations = dict(zip(probeable, probe_all(probeable, settings, observer), strict=True))
     duration = (time.monotonic() - started) * 1000
@@ -136,4 +138,5 @@ def run_check(
         results=results,
         duration_ms=duration,
         findings=tuple(run_rules(results, ctx)),
+        origin=origin.result(),
     )

@@ -16,6 +16,7 @@ from netcheck.diagnose.discover_windows import discover_windows
 from netcheck.diagnose.hostfs import HostFiles
 from netcheck.diagnose.proxy_choice import ProxyCandidate
 from netcheck.models import Catalogue, CatalogueRef, DiagnoseOptions, ProbeSettings, Report
+from netcheck.origin import PendingOrigin
 from netcheck.probes import Observer
 
 
@@ -96,4 +97,5 @@ def _unprobed(
         ),
         results=(),
         duration_ms=0.0,
+        origin=PendingOrigin().result(),
     )
