@@ -22,6 +22,12 @@ def render_fleet(fleet: Fleet) -> str:
         for c in fleet.causes
     ]
     listed = [h for h in fleet.hosts if h.status is not HostStatus.PASS]
+    # Each kind of trouble by name first, so that hosts that sent nothing still show when
+    # failing hosts alone would fill the window; then each host with its reason.
+    for status in (HostStatus.FAIL, HostStatus.NODATA, HostStatus.WARN):
+        names = [h.name for h in listed if h.status is status]
+        if names:
+            wanted.append(_clip(f"{status.value.upper()}: {len(names)} hosts: {', '.join(names)}"))
     wanted += [_clip(f"{h.status.value.upper()} {h.name}: {host_result(h)}") for h in listed]
     lines = [header]
     used = _size(header)
@@ -34,13 +40,9 @@ def render_fleet(fleet: Fleet) -> str:
         shown += 1
     left = len(wanted) - shown
     if left:
-        causes_left = max(len(fleet.causes) - shown, 0)
-        hosts_left = left - causes_left
         lines.append(
-            _clip(
-                f"... {causes_left} more causes and {hosts_left} more hosts not shown "
-                "(netcheck report merge --format table lists them all)"
-            )
+            f"... {left} more lines not shown (netcheck report merge --format table lists "
+            "every host)"
         )
     return "\n".join(lines) + "\n"
 

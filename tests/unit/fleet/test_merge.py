@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -290,16 +291,19 @@ def test_the_summary_fits_in_4096_bytes_worst_first(count: int, name_length: int
     assert len(text.encode("utf-8")) <= LIMIT
     lines = text.splitlines()
     assert lines[0].startswith("netcheck fleet FAIL: ")
-    assert lines[1].startswith("[FAIL] ")  # the causes first
-    statuses = [line.split()[0] for line in lines[1:] if not line.startswith(("[", "..."))]
-    assert statuses == sorted(statuses, key=["FAIL", "NODATA", "WARN", "PASS"].index)
+    assert lines[1].startswith("[FAIL] ")  # the causes first, then each status's hosts
+    order = ["FAIL", "NODATA", "WARN", "PASS"]
+    groups = [ln.split(":")[0] for ln in lines if re.match(r"^[A-Z]+: \d+ hosts: ", ln)]
+    assert groups == sorted(groups, key=order.index) and "FAIL" in groups
+    details = [ln.split()[0] for ln in lines if re.match(r"^[A-Z]+ \S+: ", ln)]
+    assert details == sorted(details, key=order.index)
     if count > 30:
         assert lines[-1].startswith("... ")
 
 
-def test_a_missing_host_in_the_summary_is_named() -> None:
-    hosts = synthetic_fleet(20, 10)
-    fleet = merge(hosts, ["missing-host"], generated_at="now", tool_version="0")
-    text = summary(fleet)
-    assert "NODATA missing-host: no report received" in text
-    assert fleet.status is HostStatus.FAIL
+def test_a_missing_host_in_the_summary_is_named_even_among_many_failing() -> None:
+    small = merge(synthetic_fleet(20, 10), ["missing-host"], generated_at="now", tool_version="0")
+    assert "NODATA missing-host: no report received" in summary(small)
+    large = merge(synthetic_fleet(2000, 10), ["missing-host"], generated_at="now", tool_version="0")
+    assert "NODATA: 1 hosts: missing-host" in summary(large)
+    assert large.status is HostStatus.FAIL
