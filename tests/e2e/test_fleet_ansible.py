@@ -83,13 +83,25 @@ class FleetRun:
         return found
 
 
-def prefetch_wheels(folder: Path) -> Path:
+def source_copy(folder: Path) -> Path:
+    """What a wheel is built from, copied: pip builds in the source tree, and a build/ left
+    in the repository could carry stale modules into later wheels."""
+    source = folder / "source"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(REPO / name, source / name)
+    for name in ("netcheck", "data"):
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    return source
+
+
+def prefetch_wheels(folder: Path, source: Path) -> Path:
     """netcheck's dependencies and its build backend, fetched in the root namespace (package
     index allowed) for the controller, whose own namespace has no way out: the playbook then
     builds its wheelhouse with --no-index from these, as an offline controller would."""
     wheels = folder / "prefetched"
     for argv in (
-        ["wheel", "--quiet", "--wheel-dir", str(wheels), str(REPO)],
+        ["wheel", "--quiet", "--wheel-dir", str(wheels), str(source)],
         ["download", "--quiet", "--dest", str(wheels), "setuptools>=77"],
     ):
         done = subprocess.run(
@@ -155,8 +167,13 @@ def write_inventory(world: World, run: fleet.Fleet, folder: Path) -> Path:
     return path
 
 
+def control_path_dir() -> Path:
+    """Where ssh keeps its connection sockets: short, as a unix socket path is (108 bytes)."""
+    return Path(f"/tmp/ncf-cp-{os.getpid()}")
+
+
 def ansible_env(folder: Path) -> dict[str, str]:
-    control = Path(f"/tmp/ncf-cp-{os.getpid()}")  # short: it holds unix sockets (108 bytes)
+    control = control_path_dir()
     control.mkdir(exist_ok=True)
     return {
         **clean_env(),
@@ -181,35 +198,47 @@ def fleet_run(
         pytest.skip(missing)
     folder = tmp_path_factory.mktemp("fleet")
     started = time.monotonic()
-    wheels = prefetch_wheels(folder)
+    source = source_copy(folder)
+    wheels = prefetch_wheels(folder, source)
     prefetched = time.monotonic()
     (folder / "vault-password").write_text(VAULT_PASSWORD + "\n")
-    with fleet.running_fleet((HEALTHY, INSPECTED, FIREWALLED), folder) as running:
-        inventory = write_inventory(world, running, folder)
-        reports = folder / "reports"
-        controller = folder / "controller.yml"
-        controller.write_text(
-            yaml.safe_dump(
-                {
-                    "netcheck_wheelhouse": str(folder / "wheelhouse"),
-                    "netcheck_reports_dir": str(reports),
-                    "netcheck_pip_args": ["--no-index", "--find-links", str(wheels)],
-                    "netcheck_controller_netcheck": [sys.executable, "-m", "netcheck"],
-                }
+    try:
+        with fleet.running_fleet((HEALTHY, INSPECTED, FIREWALLED), folder) as running:
+            done = run_playbook(world, running, folder, source, wheels)
+            sys.stderr.write(
+                f"\n[fleet run: wheels prefetched in {prefetched - started:.1f}s, playbook done "
+                f"{time.monotonic() - prefetched:.1f}s later; log {folder / 'ansible.log'}]\n"
             )
+            yield FleetRun(done, folder / "reports")
+    finally:
+        # ssh's control masters lived in ncf-ctl and went with it; their sockets remain
+        shutil.rmtree(control_path_dir(), ignore_errors=True)
+
+
+def run_playbook(
+    world: World, running: fleet.Fleet, folder: Path, source: Path, wheels: Path
+) -> subprocess.CompletedProcess[str]:
+    """examples/ansible/fleet-check.yml, run by ansible-playbook in the controller namespace."""
+    inventory = write_inventory(world, running, folder)
+    controller = folder / "controller.yml"
+    controller.write_text(
+        yaml.safe_dump(
+            {
+                "netcheck_wheelhouse": str(folder / "wheelhouse"),
+                "netcheck_reports_dir": str(folder / "reports"),
+                "netcheck_pip_args": ["--no-index", "--find-links", str(wheels)],
+                "netcheck_controller_netcheck": [sys.executable, "-m", "netcheck"],
+                "netcheck_source": str(source),
+            }
         )
-        done = subprocess.run(
-            ["ip", "netns", "exec", fleet.CTL_NS, ansible_tool("ansible-playbook") or "",
-             "-i", str(inventory), str(PLAYBOOK), "--vault-password-file",
-             str(folder / "vault-password"), "-e", f"@{controller}"],
-            capture_output=True, text=True, timeout=600, cwd=folder,
-            env=ansible_env(folder), stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-        sys.stderr.write(
-            f"\n[fleet run: wheels prefetched in {prefetched - started:.1f}s, playbook done "
-            f"{time.monotonic() - prefetched:.1f}s later; log {folder / 'ansible.log'}]\n"
-        )
-        yield FleetRun(done, reports)
+    )
+    return subprocess.run(
+        ["ip", "netns", "exec", fleet.CTL_NS, ansible_tool("ansible-playbook") or "",
+         "-i", str(inventory), str(PLAYBOOK), "--vault-password-file",
+         str(folder / "vault-password"), "-e", f"@{controller}"],
+        capture_output=True, text=True, timeout=600, cwd=folder,
+        env=ansible_env(folder), stdin=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 def test_the_playbook_runs_every_reachable_host(fleet_run: FleetRun) -> None:
