@@ -207,11 +207,22 @@ def _finding(entry: Any, target: str | None, port: int | None, where: str) -> Ho
 
 
 def _brief_origin(origin: dict[str, Any] | None) -> dict[str, Any] | None:
-    """The origin's known fields only: a merge keeps thousands of them."""
+    """The origin's documented fields, where they have their documented types: a merge keeps
+    thousands of them, and its renderers trust their shape."""
     if origin is None:
         return None
-    keys = ("hostname", "fqdn", "os", "addresses", "netcheck_version")
-    return {k: origin[k] for k in keys if k in origin}
+    brief: dict[str, Any] = {
+        k: origin[k]
+        for k in ("hostname", "fqdn", "netcheck_version")
+        if isinstance(origin.get(k), str)
+    }
+    os_info = origin.get("os")
+    if isinstance(os_info, dict):
+        brief["os"] = {k: v for k, v in os_info.items() if isinstance(v, str)}
+    addresses = origin.get("addresses")
+    if isinstance(addresses, list):
+        brief["addresses"] = [a for a in addresses if isinstance(a, str)]
+    return brief
 
 
 def _field(obj: Any, key: str, kind: type, where: str) -> Any:
@@ -246,6 +257,9 @@ def _path(where: str, key: str) -> str:
     return f"{where}.{key}" if where else key
 
 
+_TYPE_NAMES = {dict: "object", list: "array", str: "string", int: "number", float: "number"}
+
+
 def _kind(value: Any) -> str:
-    names = {dict: "object", list: "array", str: "string", int: "number", float: "number"}
-    return "boolean" if isinstance(value, bool) else names.get(type(value), "null")
+    """A JSON value's type, in JSON's words."""
+    return "boolean" if isinstance(value, bool) else _TYPE_NAMES.get(type(value), "null")

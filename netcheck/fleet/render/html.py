@@ -59,11 +59,11 @@ def _host_cell(host: HostReport) -> str:
     facts = [f"report: {host.source or 'none'}", f"generated: {host.generated_at or '-'}"]
     origin = host.origin or {}
     if origin:
-        os_info = origin.get("os") if isinstance(origin.get("os"), dict) else {}
+        os_info = origin.get("os", {})
         facts += [
             f"fqdn: {origin.get('fqdn') or 'unknown'}",
-            f"os: {(os_info or {}).get('name') or (os_info or {}).get('system') or 'unknown'}",
-            f"addresses: {', '.join(str(a) for a in origin.get('addresses') or []) or 'none'}",
+            f"os: {os_info.get('name') or os_info.get('system') or 'unknown'}",
+            f"addresses: {', '.join(origin.get('addresses', [])) or 'none'}",
             f"netcheck: {origin.get('netcheck_version') or '-'}",
         ]
     facts += [

@@ -307,3 +307,11 @@ def test_a_missing_host_in_the_summary_is_named_even_among_many_failing() -> Non
     large = merge(synthetic_fleet(2000, 10), ["missing-host"], generated_at="now", tool_version="0")
     assert "NODATA: 1 hosts: missing-host" in summary(large)
     assert large.status is HostStatus.FAIL
+
+
+def test_an_origin_of_the_wrong_shape_keeps_only_what_fits() -> None:
+    doc = recorded(HEALTHY)
+    doc["origin"] = {"hostname": 7, "addresses": "192.0.2.7", "os": ["Linux"], "extra": 1}
+    host = host_report(doc, "reports/hrw-x.json")
+    assert host.name == "hrw-x"  # no usable hostname: the file name
+    assert host.origin == {}
