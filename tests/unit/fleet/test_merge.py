@@ -16,7 +16,7 @@ import pytest
 from netcheck.fleet import MergeFormat
 from netcheck.fleet.merge import merge
 from netcheck.fleet.model import HostReport, HostStatus
-from netcheck.fleet.read import host_report
+from netcheck.fleet.read import NotAReport, host_report
 from netcheck.fleet.render import merge_renderers
 from netcheck.fleet.render.summary import LIMIT
 from netcheck.fleet.render.summary import render_fleet as summary
@@ -311,7 +311,10 @@ def test_a_missing_host_in_the_summary_is_named_even_among_many_failing() -> Non
 
 def test_an_origin_of_the_wrong_shape_keeps_only_what_fits() -> None:
     doc = recorded(HEALTHY)
-    doc["origin"] = {"hostname": 7, "addresses": "192.0.2.7", "os": ["Linux"], "extra": 1}
-    host = host_report(doc, "reports/hrw-x.json")
-    assert host.name == "hrw-x"  # no usable hostname: the file name
-    assert host.origin == {}
+    doc["origin"] = {"hostname": "hrw-x", "addresses": "192.0.2.7", "os": ["Linux"], "extra": 1}
+    host = host_report(doc, "reports/a.json")
+    assert host.name == "hrw-x"
+    assert host.origin == {"hostname": "hrw-x"}
+    doc["origin"]["hostname"] = 7
+    with pytest.raises(NotAReport, match="origin.hostname is a number, not a string"):
+        host_report(doc, "reports/a.json")
