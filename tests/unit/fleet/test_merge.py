@@ -316,5 +316,5 @@ def test_an_origin_of_the_wrong_shape_keeps_only_what_fits() -> None:
     assert host.name == "hrw-x"
     assert host.origin == {"hostname": "hrw-x"}
     doc["origin"]["hostname"] = 7
-    with pytest.raises(NotAReport, match="origin.hostname is a number, not a string"):
+    with pytest.raises(NotAReport, match=r"origin\.hostname is a number, not a string"):
         host_report(doc, "reports/a.json")
