@@ -34,6 +34,7 @@ from netcheck.models import (
     Target,
     TrustStore,
 )
+from netcheck.origin import PendingOrigin
 from netcheck.probes import Observer, probe_all
 
 if TYPE_CHECKING:
@@ -135,6 +136,7 @@ def run_check(
     widened, expanded, targets = planned(catalogue, selection, canary_label)
     probeable = [t for t in targets if t.skip_reason is None]
     generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+    origin = PendingOrigin()  # its name lookup travels beside the probes, never before them
     rules: list[RuleContext] = []
 
     def prepare() -> None:
@@ -171,4 +173,5 @@ def run_check(
         results=results,
         duration_ms=duration,
         findings=run_findings,
+        origin=origin.result(),
     )

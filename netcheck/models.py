@@ -373,6 +373,25 @@ class DiagnoseOptions(RunOptions):
 
 
 @dataclass(frozen=True)
+class OsInfo:
+    system: str  # platform.system(): Linux, Windows, Darwin
+    release: str
+    name: str | None  # e.g. "Debian GNU/Linux 12 (bookworm)", "Windows 10.0.20348"
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a report was made: the `origin` object of the JSON report, by which a fleet merge
+    names each host."""
+
+    hostname: str
+    fqdn: str | None  # None when the system's resolver did not answer in time
+    os: OsInfo
+    addresses: tuple[str, ...]  # this host's own addresses, loopback and link-local left out
+    netcheck_version: str
+
+
+@dataclass(frozen=True)
 class Report:
     tool_version: str
     generated_at: str
@@ -380,6 +399,7 @@ class Report:
     results: tuple[TargetResult, ...]
     duration_ms: float
     findings: tuple[Finding, ...] = ()  # about the run as a whole (clock, partial interception)
+    origin: Origin | None = None
 
     @property
     def status(self) -> Status:

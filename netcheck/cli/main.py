@@ -15,6 +15,7 @@ from netcheck.cli.diagnose import diagnose
 from netcheck.cli.endpoints import endpoints
 from netcheck.cli.explain import explain
 from netcheck.cli.regions import regions
+from netcheck.cli.report import report
 from netcheck.cli.rules import rules
 from netcheck.errors import UsageError
 
@@ -35,11 +36,12 @@ def cli(ctx: click.Context, debug: bool) -> None:
       netcheck check -r we --proxy http://user:password@proxy.corp:3128 --format json
       netcheck regions
       netcheck endpoints --region usgovvirginia --automation-account-id <GUID>
+      netcheck report merge reports/ --format html --output fleet.html
     """
     ctx.obj = {"debug": debug}
 
 
-for command in (check, diagnose, explain, regions, endpoints, rules):
+for command in (check, diagnose, explain, regions, endpoints, rules, report):
     cli.add_command(command)
 
 

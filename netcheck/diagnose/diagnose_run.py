@@ -26,6 +26,7 @@ from netcheck.models import (
     ProbeSettings,
     Report,
 )
+from netcheck.origin import PendingOrigin
 from netcheck.probes import Observer
 
 
@@ -135,4 +136,5 @@ def _unprobed(
         ),
         results=(),
         duration_ms=0.0,
+        origin=PendingOrigin().result(),
     )

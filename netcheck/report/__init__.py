@@ -16,6 +16,7 @@ class Format(str, enum.Enum):
     JSON = "json"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    HTML = "html"
 
 
 RENDERERS: Renderers[Format, Report] = Renderers(
@@ -24,5 +25,6 @@ RENDERERS: Renderers[Format, Report] = Renderers(
         Format.JSON: "netcheck.report.json_format:render",
         Format.JUNIT: "netcheck.report.junit:render",
         Format.MARKDOWN: "netcheck.report.markdown:render",
+        Format.HTML: "netcheck.report.html:render",
     }
 )

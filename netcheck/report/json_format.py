@@ -81,6 +81,7 @@ def report_dict(report: Report) -> dict[str, Any]:
         "schema": SCHEMA,
         "tool": {"name": "netcheck", "version": report.tool_version},
         "generated_at": report.generated_at,
+        "origin": plain(report.origin),
         "options": plain(report.options),
         "summary": summary(report),
         "findings": [plain(f) for f in report.findings],

@@ -64,8 +64,13 @@ def render(report: Report) -> str:
     suite.set("failures", str(failures))
     suite.set("errors", "0")
     suite.set("skipped", str(skipped))
-    ET.indent(suite)
-    text = _NOT_XML.sub("\ufffd", ET.tostring(suite, encoding="unicode"))
+    return xml_document(suite)
+
+
+def xml_document(root: ET.Element) -> str:
+    """The element as an indented XML 1.0 document that CI tools can always parse."""
+    ET.indent(root)
+    text = _NOT_XML.sub("\ufffd", ET.tostring(root, encoding="unicode"))
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + text + "\n"
 
 
