@@ -177,7 +177,7 @@ def select(
 ) -> tuple[Catalogue, Selection]:
     """The catalogue and the selection the options name; bad input is a UsageError."""
     from netcheck.catalogue import load_catalogue
-    from netcheck.expand import Selection, deployments_for, find_region, parse_guid
+    from netcheck.expand import selection_for
 
     if all_regions and region is not None:
         raise UsageError("give --region or --all-regions, not both")
@@ -188,14 +188,8 @@ def select(
     loaded = load_catalogue(catalogue)
     if region is None and not loaded.regions:
         raise UsageError(f"--all-regions: the catalogue {loaded.path} has no regions")
-    workspace = parse_guid(workspace_id, "--workspace-id")
-    account = parse_guid(automation_account_id, "--automation-account-id")
-    selection = Selection(
-        region=find_region(loaded, region) if region is not None else loaded.regions[0],
-        deployments=deployments_for(workspace, account, update_management, include_revocation),
-        workspace_id=workspace,
-        account_id=account,
-        all_regions=all_regions,
+    selection = selection_for(
+        loaded, region, workspace_id, automation_account_id, update_management, include_revocation
     )
     return loaded, selection
 
@@ -206,17 +200,33 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        Path(output).write_text(text, encoding="utf-8")
+        write_atomically(Path(output), text)
     except OSError as exc:
         raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
     click.echo(f"netcheck: report written to {output}", err=True)
 
 
-def canary_label() -> str:
-    """A fresh random label: a name under it cannot exist, so any answer for it is suspect."""
-    import secrets
+def write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`.
 
-    return f"netcheck-canary-{secrets.token_hex(6)}"
+    A reader never sees half a report: node_exporter's textfile collector reads
+    `--format prometheus` files whenever it is scraped, and CI may pick a file up mid-write.
+    """
+    import os
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        # mkstemp makes the file private (0600); a report is as readable as any new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 class Progress:

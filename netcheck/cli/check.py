@@ -9,7 +9,6 @@ import click
 from netcheck.cli.base import (
     EXIT_HELP,
     Exit,
-    canary_label,
     emit,
     option,
     probe_options,
@@ -74,6 +73,7 @@ def check(
     plain-language cause and a fix.
     """
     from netcheck.check_run import probe_settings, run_check
+    from netcheck.expand import canary_label
     from netcheck.proxy_url import parse_proxy
     from netcheck.report import render
 

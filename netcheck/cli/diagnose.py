@@ -11,7 +11,6 @@ from netcheck.cli.base import (
     CATALOGUE_OPTION,
     EXIT_HELP,
     Exit,
-    canary_label,
     emit,
     probe_options,
     progress,
@@ -93,6 +92,7 @@ def diagnose(
     from netcheck.diagnose.hostfs import HostFiles
     from netcheck.diagnose.proxy_choice import given
     from netcheck.diagnose.render import BUNDLE_NAMES, render
+    from netcheck.expand import canary_label
 
     files = HostFiles(Path(root))
     diagnosis = run_diagnose(

@@ -19,17 +19,19 @@ class Format(str, enum.Enum):
     JSON = "json"
     JUNIT = "junit"
     MARKDOWN = "markdown"
+    PROMETHEUS = "prometheus"
 
 
 def renderers() -> dict[Format, Callable[[Report], str]]:
     """Every format's renderer."""
-    from netcheck.report import json_format, junit, markdown, table
+    from netcheck.report import json_format, junit, markdown, prometheus, table
 
     return {
         Format.TABLE: table.render,
         Format.JSON: json_format.render,
         Format.JUNIT: junit.render,
         Format.MARKDOWN: markdown.render,
+        Format.PROMETHEUS: prometheus.render,
     }
 
 
