@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
+import os
 from dataclasses import dataclass
 
 from cryptography import x509
@@ -75,12 +77,23 @@ _NO_CHECK_TIME = 0x200000
 
 
 def load_store(store: TrustStore) -> LoadedStore:
-    """Read a PEM bundle; an unreadable bundle, or one without certificates, is a usage error."""
+    """Read a PEM bundle; an unreadable bundle, or one without certificates, is a usage error.
+
+    A bundle read before and unchanged since (same file, size and modification time) is not
+    parsed again: the exporter probes with the same bundles on every scrape, and parsing
+    certifi's costs more than the rest of a one-target probe's CPU.
+    """
     try:
-        with open(store.path, "rb"):
-            pass
+        with open(store.path, "rb") as handle:
+            seen = os.fstat(handle.fileno())
     except OSError as exc:
         raise UsageError(f"cannot read CA bundle {store.path}: {exc.strerror}") from None
+    return _parse_store(store, seen.st_dev, seen.st_ino, seen.st_size, seen.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_store(store: TrustStore, *identity: int) -> LoadedStore:
+    """`identity`: the file's device, inode, size and modification time, the cache's key."""
     x509_store = crypto.X509Store()
     try:
         x509_store.load_locations(store.path)
