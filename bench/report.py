@@ -123,6 +123,13 @@ def targets(by_key: dict[str, Case], concurrency_option: bool) -> list[Target]:
             3,
             lambda v: v < 3,
         ),
+        ratio(
+            "default selection: exporter /probe / curl --parallel over the same hosts (issue 13)",
+            "exporter-probe",
+            "curl-parallel-default",
+            1.15,
+            lambda v: v <= 1.15,
+        ),
         bound("50 targets blackholed, --timeout 3", "blackholed-50", 4.5),
         bound("all regions blackholed, --timeout 3", "blackholed-all", 4.5),
         bound(
@@ -181,7 +188,7 @@ def render(
         f"| sslyze | {machine.sslyze} |",
         f"| load average at start | {machine.load_average} |",
         "",
-        "## Targets (issue 6), as ratios within this run",
+        "## Targets (issues 6 and 13), as ratios within this run",
         "",
         "| target | measured | limit | met |",
         "|---|---|---|---|",

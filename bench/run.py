@@ -11,13 +11,15 @@ a missed target never makes it fail (exit 1 only when the world cannot be built)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,10 +28,12 @@ if __name__ == "__main__":
     # are packages of the repository root.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import yaml
+
 from bench import catalogues, report, world
 from bench.measure import Case, run_once
 from netcheck.catalogue import load_catalogue
-from netcheck.expand import Selection, deployments_for, expand, probe_targets
+from netcheck.expand import Selection, deployments_for, expand, probe_targets, selection_for
 from tests.world.netns import WorldError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -37,6 +41,10 @@ DEFAULT_SSLYZE = Path("/opt/ncb-sslyze/bin/sslyze")
 COUNTS = (1, 4, 50)
 LIMIT = 300.0  # seconds one command may take before it is killed (by its PID)
 BLACKHOLE_TIMEOUT = "3"
+# The exporter's workload: `check --region westeurope` without IDs, as /probe?region=westeurope
+DEFAULT_REGION = "westeurope"
+EXPORTER = "127.0.0.1:10115"  # in ncb-client, on its own loopback
+EXPORTER_READY = 20.0
 
 
 @dataclass(frozen=True)
@@ -81,9 +89,20 @@ def all_regions_urls(with_ids: bool = False) -> list[str]:
         account_id=account,
         all_regions=True,
     )
+    return urls_of(selection)
+
+
+def default_selection_urls() -> list[str]:
+    """What `check --region westeurope` (and so /probe?region=westeurope) probes, canaries
+    aside, as URLs for curl."""
+    catalogue = load_catalogue(None)
+    return urls_of(selection_for(catalogue, DEFAULT_REGION, None, None, False, True))
+
+
+def urls_of(selection: Selection) -> list[str]:
     return [
         f"{'http' if t.port == 80 else 'https'}://{t.host}/"
-        for t in probe_targets(expand(catalogue, selection))
+        for t in probe_targets(expand(load_catalogue(None), selection))
         if t.skip_reason is None
     ]
 
@@ -194,6 +213,30 @@ def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None
             len(every),
         ),
     ]
+    default_urls = default_selection_urls()
+    healthy += [
+        Case(
+            "exporter-probe",
+            "default selection",
+            "curl to a running netcheck exporter: /probe?region=westeurope",
+            in_client("curl", "-sS", "--fail", "-o", "/dev/null", exporter_probe_url()),
+            len(default_urls),
+        ),
+        Case(
+            "netcheck-default",
+            "default selection",
+            "netcheck check --region westeurope",
+            netcheck_check("--region", DEFAULT_REGION, "--catalogue", str(shipped), *trust),
+            len(default_urls),
+        ),
+        Case(
+            "curl-parallel-default",
+            "default selection",
+            "curl --parallel",
+            curl_parallel(roots, default_urls),
+            len(default_urls),
+        ),
+    ]
     fifty = ("--catalogue", str(folder / "generated-50.yaml"), "--region", "benchland")
     timeout = ("--timeout", BLACKHOLE_TIMEOUT)
     fifty_urls = [f"https://{catalogues.bench_host(i)}/" for i in range(1, 51)]
@@ -243,6 +286,55 @@ def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None
         Case("help", "start-up", "netcheck --help", [*python, "-m", "netcheck", "--help"]),
     ]
     return Plan(healthy, blackholed, silent, startup)
+
+
+def exporter_argv(config: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "netcheck",
+        "exporter",
+        "--listen",
+        EXPORTER,
+        "--config",
+        str(config),
+    ]
+
+
+def exporter_probe_url() -> str:
+    return f"http://{EXPORTER}/probe?region={DEFAULT_REGION}&module=bench"
+
+
+@contextlib.contextmanager
+def exporter_running(folder: Path, shipped: Path, roots: Path) -> Iterator[None]:
+    """`netcheck exporter` in ncb-client for the whole run, warmed up by one probe (its
+    imports), stopped by PID. The module's timeout gives each step check's default 5 s."""
+    config = folder / "exporter.yml"
+    module = {"catalogue": str(shipped), "ca_bundle": str(roots), "timeout": 20}
+    config.write_text(yaml.safe_dump({"modules": {"bench": module}}))
+    with (folder / "exporter.log").open("wb") as log:
+        process = subprocess.Popen(
+            in_client(*exporter_argv(config)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=clean_env(),
+        )
+    try:
+        deadline = time.monotonic() + EXPORTER_READY
+        warm = in_client("curl", "-sS", "--fail", "-o", "/dev/null", exporter_probe_url())
+        while subprocess.run(warm, capture_output=True, check=False).returncode != 0:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise WorldError(f"the exporter did not answer: see {folder / 'exporter.log'}")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def measure(cases: Sequence[Case], log: Path, label: str) -> None:
@@ -318,7 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"bench: world up, round trip {rtt:.0f} ms; work folder {folder}", file=sys.stderr
             )
-            run_rounds(the_plan, args.runs, log)
+            shipped = folder / "shipped-plus-minted.yaml"
+            with exporter_running(folder, shipped, built.roots):
+                run_rounds(the_plan, args.runs, log)
             dead = built.dead_daemons()
             if dead:
                 print(f"bench: daemons died during the run: {dead}", file=sys.stderr)
