@@ -69,7 +69,7 @@ class Exporter:
         )
 
         # *_created series double every counter for nothing Prometheus needs here
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # not annotated upstream
 
         self.modules = modules
         self.max_probes = max_probes
