@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -84,9 +84,12 @@ def _text(value: Any, where: str) -> str:
     return value.strip()
 
 
+CatalogueLoader = Callable[[str | None], Catalogue]
+
+
 def load_modules(
     path: str | None,
-    load_catalogue: Any,
+    load_catalogue: CatalogueLoader,
     environ: Mapping[str, str] = os.environ,
 ) -> dict[str, Module]:
     """Every module of the file, plus an implicit `default` module when the file has none.
@@ -116,7 +119,7 @@ def load_modules(
 
 
 def _module(
-    name: str, block: Any, where: str, catalogue: Any, environ: Mapping[str, str]
+    name: str, block: Any, where: str, catalogue: CatalogueLoader, environ: Mapping[str, str]
 ) -> Module:
     from netcheck.proxy_url import parse_proxy
 

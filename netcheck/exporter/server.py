@@ -117,7 +117,8 @@ class Exporter:
             request = parse_probe(query, self.modules)
         except BadRequest as exc:
             self.errors.labels("bad_request").inc()
-            return Answer(400, f"{exc}\n")
+            # a value sent in a parameter is repeated: scrubbed like everything else
+            return Answer(400, self.scrubbed(str(exc)) + "\n")
         if not self._slots.acquire(blocking=False):
             self.errors.labels("busy").inc()
             return Answer(

@@ -31,9 +31,11 @@ INSPECTED = scenarios.by_label("inspected-known")
 HEALTHY = (*scenarios.GENUINE, INSPECTED)
 SCRAPE_INTERVAL = 3.0
 SOAK_PROBES = 1000
-# Python's allocator keeps some arenas after a burst; a leak of even 10 KiB per probe would
-# show as 10 MB over the run.
+SOAK_WARM_UP = 100
+# Python's allocator settles over the first thousand probes (a few MiB at most); a leak keeps
+# growing in the last half as much as in the first.
 SOAK_GROWTH_KIB = 6 * 1024
+SOAK_LAST_HALF_KIB = 2 * 1024
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def running(world: World, tmp_path_factory: pytest.TempPathFactory) -> Iterator[
             "blackhole": {
                 "catalogue": catalogue("blackhole", scenarios.BLACKHOLE[:1]),
                 "ca_bundle": roots,
-                "timeout": 4,
+                "timeout": 8,
             },
             "broken": {
                 "catalogue": catalogue("tiny", scenarios.GENUINE[:1]),
@@ -277,12 +279,13 @@ def test_the_proxy_password_is_in_no_answer_and_no_log_line(running: Running) ->
     answers = [
         probe("proxied"),  # it passes only if the password from the environment was used
         probe("proxied", workspace_id="not-a-guid"),
+        probe("proxied", workspace_id=secret),  # even sent by someone who knows it
         probe("proxied", proxy=f"http://{plan.PROXY_USER}:{secret}@{plan.PROXY}:{plan.PROXY_PORT}"),
         ex.get(f"http://{ex.EXPORTER}/metrics"),
         ex.get(f"http://{ex.EXPORTER}/"),
     ]
     assert answers[0].status == 200 and ex.value(answers[0].body, "probe_success") == 1, answers[0]
-    assert [a.status for a in answers[1:]] == [400, 400, 200, 200], answers
+    assert [a.status for a in answers[1:]] == [400, 400, 400, 200, 200], answers
     for answer in answers:
         assert secret not in answer.body, answer
     log = running.daemon.log.read_text()
@@ -333,12 +336,12 @@ def failed_count() -> float:
 
 
 def test_beyond_max_probes_the_answer_is_503_at_once(running: Running) -> None:
-    """Four slow probes (a dropped endpoint: about one step timeout each) hold every slot."""
+    """Four slow probes (a dropped endpoint: one step timeout, 2 s, each) hold every slot."""
     slow: list[ex.Reply] = []
     threads = [threading.Thread(target=lambda: slow.append(probe("blackhole"))) for _ in range(4)]
     for thread in threads:
         thread.start()
-    time.sleep(0.5)
+    wait_in_flight(f"http://{ex.EXPORTER}/metrics", 4)
     refused = probe("tiny")
     for thread in threads:
         thread.join()
@@ -359,6 +362,16 @@ def test_beyond_max_probes_the_answer_is_503_at_once(running: Running) -> None:
     assert probe("tiny").status == 200
 
 
+def wait_in_flight(metrics_url: str, wanted: int, limit: float = 10.0) -> None:
+    """Until the exporter says `wanted` probes are running."""
+    started = time.monotonic()
+    while time.monotonic() - started < limit:
+        if ex.value(ex.get(metrics_url).body, "netcheck_exporter_probes_in_flight") == wanted:
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"never {wanted} probes in flight")
+
+
 def test_concurrent_scrapes_never_crash_the_server(running: Running, tmp_path: Path) -> None:
     urls = [
         ex.probe_url(module="tiny"),
@@ -375,23 +388,22 @@ def test_concurrent_scrapes_never_crash_the_server(running: Running, tmp_path: P
 
 
 def test_memory_stays_flat_over_a_thousand_probes(running: Running, tmp_path: Path) -> None:
+    """RSS after a warm-up, halfway and at the end. Measured here: +1.0 MiB, then +0.7 MiB,
+    settling (3,000 probes: under 50 KiB per 250 at the end); a leak of 5 KiB per probe
+    would add 2.2 MiB to each half."""
     url = ex.probe_url(module="tiny")
-    warm = ex.get_many([url] * 100, parallel=4, folder=tmp_path)
-    assert warm == [200] * 100, warm
-    before = ex.rss_kib(running.daemon)
+    half = (SOAK_PROBES - SOAK_WARM_UP) // 2
+    rss = []
     started = time.monotonic()
-    codes = ex.get_many([url] * (SOAK_PROBES - 100), parallel=4, folder=tmp_path)
+    for count in (SOAK_WARM_UP, half, half):
+        codes = ex.get_many([url] * count, parallel=4, folder=tmp_path)
+        assert codes == [200] * count, sorted(set(codes))
+        rss.append(ex.rss_kib(running.daemon))
     seconds = time.monotonic() - started
-    after = ex.rss_kib(running.daemon)
-    assert codes == [200] * (SOAK_PROBES - 100), sorted(set(codes))
-    print(f"soak: {before} -> {after} KiB in {seconds:.1f}s")
-    assert after - before < SOAK_GROWTH_KIB, (before, after, seconds)
-    served = ex.value(
-        ex.get(f"http://{ex.EXPORTER}/metrics").body,
-        "netcheck_exporter_probes_total",
-        module="tiny",
-    )
-    assert served >= SOAK_PROBES
+    assert rss[2] - rss[0] < SOAK_GROWTH_KIB, (rss, seconds)
+    assert rss[2] - rss[1] < SOAK_LAST_HALF_KIB, (rss, seconds)
+    metrics = ex.get(f"http://{ex.EXPORTER}/metrics").body
+    assert ex.value(metrics, "netcheck_exporter_probes_total", module="tiny") >= SOAK_PROBES
 
 
 def test_sigterm_lets_the_probe_in_flight_finish(
@@ -416,7 +428,7 @@ def test_sigterm_lets_the_probe_in_flight_finish(
         url = f"http://127.0.0.1:{port}/probe?region=testland&module=blackhole"
         thread = threading.Thread(target=lambda: answers.append(ex.get(url)))
         thread.start()
-        time.sleep(0.4)
+        wait_in_flight(f"http://127.0.0.1:{port}/metrics", 1)
         daemon.process.send_signal(signal.SIGTERM)
         thread.join()
         assert daemon.process.wait(timeout=10) == 0
