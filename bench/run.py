@@ -41,6 +41,7 @@ DEFAULT_SSLYZE = Path("/opt/ncb-sslyze/bin/sslyze")
 COUNTS = (1, 4, 50)
 LIMIT = 300.0  # seconds one command may take before it is killed (by its PID)
 BLACKHOLE_TIMEOUT = "3"
+SHIPPED_NAME = "shipped-plus-minted.yaml"  # the shipped catalogue plus the minted CAs
 # The exporter's workload: `check --region westeurope` without IDs, as /probe?region=westeurope
 DEFAULT_REGION = "westeurope"
 EXPORTER = "127.0.0.1:10115"  # in ncb-client, on its own loopback
@@ -180,7 +181,7 @@ def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None
                     n,
                 )
             )
-    shipped = catalogues.write_shipped(folder / "shipped-plus-minted.yaml", auth.microsoft)
+    shipped = catalogues.write_shipped(folder / SHIPPED_NAME, auth.microsoft)
     every = all_regions_urls()
     all_regions = ("--all-regions", "--catalogue", str(shipped), *trust)
     ids = (
@@ -410,8 +411,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(
                 f"bench: world up, round trip {rtt:.0f} ms; work folder {folder}", file=sys.stderr
             )
-            shipped = folder / "shipped-plus-minted.yaml"
-            with exporter_running(folder, shipped, built.roots):
+            with exporter_running(folder, folder / SHIPPED_NAME, built.roots):
                 run_rounds(the_plan, args.runs, log)
             dead = built.dead_daemons()
             if dead:
