@@ -125,6 +125,13 @@ def targets(by_key: dict[str, Case], concurrency_option: bool) -> list[Target]:
             3,
             lambda v: v < 3,
         ),
+        ratio(
+            "default check: exporter /probe / curl --parallel over the same hosts",
+            "exporter-probe",
+            "curl-parallel-default",
+            1.15,
+            lambda v: v <= 1.15,
+        ),
         bound("50 targets blackholed, --timeout 3", "blackholed-50", 4.5),
         bound("all regions blackholed, --timeout 3", "blackholed-all", 4.5),
         bound(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import compileall
+import contextlib
 import json
 import os
 import secrets
@@ -20,7 +21,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +30,8 @@ if __name__ == "__main__":
     # `python bench/run.py` puts bench/ first on the path; the benchmark and the test world
     # are packages of the repository root.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import yaml
 
 from bench import catalogues, report, world
 from bench.measure import Case, run_once
@@ -52,6 +56,9 @@ DEFAULT_REGION = "westeurope"
 CURL_AT_ONCE = 64  # --parallel-max of the issue-6 rows, kept so that they stay comparable
 CURL_MAX = 300  # curl's own ceiling: the issue-14 rows give curl every URL at once, as
 # netcheck's --concurrency 256 does
+SHIPPED_NAME = "shipped-plus-minted.yaml"  # the shipped catalogue plus the minted CAs
+EXPORTER = "127.0.0.1:10115"  # in ncb-client, on its own loopback
+EXPORTER_READY = 20.0
 
 
 @dataclass(frozen=True)
@@ -234,7 +241,7 @@ def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None
                     n,
                 )
             )
-    shipped = catalogues.write_shipped(folder / "shipped-plus-minted.yaml", auth.microsoft)
+    shipped = catalogues.write_shipped(folder / SHIPPED_NAME, auth.microsoft)
     every = all_regions_urls()
     all_regions = ("--all-regions", "--catalogue", str(shipped), *trust)
     ids = (
@@ -285,6 +292,13 @@ def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None
             "default check",
             "netcheck check --region westeurope --workspace-id --update-management",
             default,
+            len(default_urls),
+        ),
+        Case(
+            "exporter-probe",
+            "default check",
+            "curl to a running netcheck exporter: /probe of the same selection",
+            in_client("curl", "-sS", "--fail", "-o", "/dev/null", exporter_probe_url()),
             len(default_urls),
         ),
         Case(
@@ -366,6 +380,59 @@ def plan(folder: Path, auth: world.Authorities, roots: Path, sslyze: Path | None
         Case("help", "start-up", "netcheck --help", [*python, "-m", "netcheck", "--help"]),
     ]
     return Plan(healthy, blackholed, silent, startup, undelayed, traced)
+
+
+def exporter_argv(config: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "netcheck",
+        "exporter",
+        "--listen",
+        EXPORTER,
+        "--config",
+        str(config),
+    ]
+
+
+def exporter_probe_url() -> str:
+    """The default check's selection (README) as a /probe: the same targets, canaries too."""
+    return (
+        f"http://{EXPORTER}/probe?region={DEFAULT_REGION}&module=bench"
+        f"&workspace_id={catalogues.WORKSPACE_ID}&update_management=true"
+    )
+
+
+@contextlib.contextmanager
+def exporter_running(folder: Path, shipped: Path, roots: Path) -> Iterator[None]:
+    """`netcheck exporter` in ncb-client for the whole run, warmed up by one probe (its
+    imports), stopped by PID. The module's timeout gives each step check's default 5 s."""
+    config = folder / "exporter.yml"
+    module = {"catalogue": str(shipped), "ca_bundle": str(roots), "timeout": 20}
+    config.write_text(yaml.safe_dump({"modules": {"bench": module}}))
+    with (folder / "exporter.log").open("wb") as log:
+        process = subprocess.Popen(
+            in_client(*exporter_argv(config)),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=clean_env(),
+        )
+    try:
+        deadline = time.monotonic() + EXPORTER_READY
+        warm = in_client("curl", "-sS", "--fail", "-o", "/dev/null", exporter_probe_url())
+        while subprocess.run(warm, capture_output=True, check=False).returncode != 0:
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise WorldError(f"the exporter did not answer: see {folder / 'exporter.log'}")
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 def measure(cases: Sequence[Case], log: Path, label: str) -> None:
@@ -462,7 +529,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"bench: world up, round trip {rtt:.0f} ms; work folder {folder}", file=sys.stderr
             )
             verify_default(the_plan.healthy)
-            run_rounds(the_plan, args.runs, log, folder)
+            with exporter_running(folder, folder / SHIPPED_NAME, built.roots):
+                run_rounds(the_plan, args.runs, log, folder)
             dead = built.dead_daemons()
             if dead:
                 print(f"bench: daemons died during the run: {dead}", file=sys.stderr)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import ipaddress
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,7 +79,33 @@ _NO_CHECK_TIME = 0x200000
 
 def load_store(store: TrustStore) -> LoadedStore:
     """Read a PEM bundle, a hashed directory, or the certificates an OS store handed over; an
-    unreadable bundle, or one without certificates, is a usage error."""
+    unreadable bundle, or one without certificates, is a usage error.
+
+    A store read before and unchanged since (same file, size and modification time) is not
+    parsed again: the exporter probes with the same bundles on every scrape, and parsing
+    certifi's costs more than the rest of a one-target probe's CPU.
+    """
+    if store.pem is not None:
+        # Not cached: `pem` takes no part in a TrustStore's equality, and an OS store is read
+        # once per run anyway.
+        return _build_store(store)
+    if store.name == "system" and Path(store.path).is_dir():
+        return _parse_store(store)  # a hashed directory: OpenSSL reads it per lookup
+    try:
+        with open(store.path, "rb") as handle:
+            seen = os.fstat(handle.fileno())
+    except OSError as exc:
+        raise UsageError(f"cannot read CA bundle {store.path}: {exc.strerror}") from None
+    return _parse_store(store, seen.st_dev, seen.st_ino, seen.st_size, seen.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse_store(store: TrustStore, *identity: int) -> LoadedStore:
+    """`identity`: a bundle file's device, inode, size and modification time, the cache's key."""
+    return _build_store(store)
+
+
+def _build_store(store: TrustStore) -> LoadedStore:
     x509_store = crypto.X509Store()
     # Validity is judged on its own (TLS_EXPIRED) so that an expired chain is not mistaken
     # for an untrusted one.
@@ -90,22 +118,16 @@ def load_store(store: TrustStore) -> LoadedStore:
                 x509_store.add_cert(crypto.load_certificate(crypto.FILETYPE_PEM, block.encode()))
             except crypto.Error:
                 continue  # one certificate the OS store holds but OpenSSL cannot read
-        return LoadedStore(store, x509_store)
-    if store.name == "system" and Path(store.path).is_dir():  # a distribution's hashed directory
+    elif store.name == "system" and Path(store.path).is_dir():  # a distribution's hashed folder
         x509_store.load_locations(None, store.path)
-        return LoadedStore(store, x509_store)
-    try:
-        with open(store.path, "rb"):
-            pass
-    except OSError as exc:
-        raise UsageError(f"cannot read CA bundle {store.path}: {exc.strerror}") from None
-    try:
-        x509_store.load_locations(store.path)
-    except crypto.Error:
-        raise UsageError(
-            f"CA bundle {store.path} holds no PEM certificates (expected "
-            "'-----BEGIN CERTIFICATE-----' blocks)"
-        ) from None
+    else:
+        try:
+            x509_store.load_locations(store.path)
+        except crypto.Error:
+            raise UsageError(
+                f"CA bundle {store.path} holds no PEM certificates (expected "
+                "'-----BEGIN CERTIFICATE-----' blocks)"
+            ) from None
     return LoadedStore(store, x509_store)
 
 

@@ -93,6 +93,31 @@ def deployments_for(
     return frozenset(chosen)
 
 
+def selection_for(
+    catalogue: Catalogue,
+    region: str | None,
+    workspace_id: str | None,
+    account_id: str | None,
+    update_management: bool,
+    include_revocation: bool = False,
+    id_names: tuple[str, str] = ("--workspace-id", "--automation-account-id"),
+) -> Selection:
+    """The selection of already loaded `catalogue`; `region` None means every region.
+
+    Shared by the command line and the exporter, which name the IDs differently in their
+    errors (`id_names`: how the workspace and the account ID are spelled where they came from).
+    """
+    workspace = parse_guid(workspace_id, id_names[0])
+    account = parse_guid(account_id, id_names[1])
+    return Selection(
+        region=find_region(catalogue, region) if region is not None else catalogue.regions[0],
+        deployments=deployments_for(workspace, account, update_management, include_revocation),
+        workspace_id=workspace,
+        account_id=account,
+        all_regions=region is None,
+    )
+
+
 def expand(catalogue: Catalogue, selection: Selection) -> list[Target]:
     """Every target of the selection: concrete hosts, skipped ones, and wildcards.
 
@@ -135,6 +160,13 @@ def selected_regions(catalogue: Catalogue, selection: Selection) -> tuple[Region
 def probe_targets(targets: Iterable[Target]) -> list[Target]:
     """What `check` reports on: everything except wildcards already covered by a probed host."""
     return [t for t in targets if not t.covered_by]
+
+
+def canary_label() -> str:
+    """A fresh random label: a name under it cannot exist, so any answer for it is suspect."""
+    import secrets
+
+    return f"netcheck-canary-{secrets.token_hex(6)}"
 
 
 def canaries(targets: Iterable[Target], label: str) -> list[Target]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from importlib import resources
@@ -22,8 +23,11 @@ class Product:
     exemption: str
 
 
+@functools.cache
 def load_products() -> tuple[Product, ...]:
-    """The shipped signatures. The file is ours, so a broken one is a bug, not bad input."""
+    """The shipped signatures. The file is ours, so a broken one is a bug, not bad input.
+
+    Read once per process: the exporter judges a report on every scrape."""
     text = (resources.files("netcheck.data") / "interceptors.yaml").read_text(encoding="utf-8")
     raw = yaml_cache.load(text)
     return tuple(

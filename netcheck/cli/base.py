@@ -246,7 +246,7 @@ def select(
 ) -> tuple[Catalogue, Selection]:
     """The catalogue and the selection the options name; bad input is a UsageError."""
     from netcheck.catalogue import load_catalogue
-    from netcheck.expand import Selection, deployments_for, find_region, parse_guid
+    from netcheck.expand import selection_for
 
     region = args.region
     if all_regions and region is not None:
@@ -258,14 +258,13 @@ def select(
     loaded = load_catalogue(args.catalogue)
     if region is None and not loaded.regions:
         raise UsageError(f"--all-regions: the catalogue {loaded.path} has no regions")
-    workspace = parse_guid(args.workspace_id, "--workspace-id")
-    account = parse_guid(args.automation_account_id, "--automation-account-id")
-    selection = Selection(
-        region=find_region(loaded, region) if region is not None else loaded.regions[0],
-        deployments=deployments_for(workspace, account, args.update_management, include_revocation),
-        workspace_id=workspace,
-        account_id=account,
-        all_regions=all_regions,
+    selection = selection_for(
+        loaded,
+        region,
+        args.workspace_id,
+        args.automation_account_id,
+        args.update_management,
+        include_revocation,
     )
     return loaded, selection
 
@@ -281,17 +280,33 @@ def emit(text: str, output: str | None) -> None:
         click.echo(text, nl=False)
         return
     try:
-        Path(output).write_bytes(text.encode("utf-8"))
+        write_atomically(Path(output), text)
     except OSError as exc:
         raise UsageError(f"cannot write --output {output}: {exc.strerror}") from None
     click.echo(f"netcheck: report written to {output}", err=True)
 
 
-def canary_label() -> str:
-    """A fresh random label: a name under it cannot exist, so any answer for it is suspect."""
-    import secrets
+def write_atomically(path: Path, text: str) -> None:
+    """Write a temporary file beside `path`, then rename it over `path`.
 
-    return f"netcheck-canary-{secrets.token_hex(6)}"
+    A reader never sees half a report: node_exporter's textfile collector reads
+    `--format prometheus` files whenever it is scraped, and CI may pick a file up mid-write.
+    """
+    import os
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(text.encode("utf-8"))
+        # mkstemp makes the file private (0600); a report is as readable as any new file.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 class Progress:

@@ -11,7 +11,6 @@ from netcheck.cli.base import (
     Exit,
     ProbeArgs,
     SelectionArgs,
-    canary_label,
     emit,
     option,
     probe_options,
@@ -69,6 +68,7 @@ def check(
     plain-language cause and a fix.
     """
     from netcheck.check_run import probe_settings, run_check
+    from netcheck.expand import canary_label
     from netcheck.proxy_url import parse_proxy
 
     loaded, chosen = select(selection, all_regions=all_regions)

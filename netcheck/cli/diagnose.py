@@ -12,7 +12,6 @@ from netcheck.cli.base import (
     EXIT_HELP,
     Exit,
     ProbeArgs,
-    canary_label,
     emit,
     probe_options,
     progress,
@@ -93,6 +92,7 @@ def diagnose(
     from netcheck.diagnose.proxy_choice import given
     from netcheck.diagnose.render import BUNDLE_NAMES
     from netcheck.diagnose.windows_registry import open_registry
+    from netcheck.expand import canary_label
 
     root = root or default_root(sys.platform, os.environ)
     files = HostFiles(Path(root))

@@ -14,6 +14,7 @@ from netcheck.cli.check import check
 from netcheck.cli.diagnose import diagnose
 from netcheck.cli.endpoints import endpoints
 from netcheck.cli.explain import explain
+from netcheck.cli.exporter import exporter
 from netcheck.cli.regions import regions
 from netcheck.cli.report import report
 from netcheck.cli.rules import rules
@@ -41,7 +42,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
     ctx.obj = {"debug": debug}
 
 
-for command in (check, diagnose, explain, regions, endpoints, rules, report):
+for command in (check, diagnose, explain, regions, endpoints, rules, report, exporter):
     cli.add_command(command)
 
 

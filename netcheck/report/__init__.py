@@ -17,6 +17,7 @@ class Format(str, enum.Enum):
     JUNIT = "junit"
     MARKDOWN = "markdown"
     HTML = "html"
+    PROMETHEUS = "prometheus"
 
 
 RENDERERS: Renderers[Format, Report] = Renderers(
@@ -26,5 +27,6 @@ RENDERERS: Renderers[Format, Report] = Renderers(
         Format.JUNIT: "netcheck.report.junit:render",
         Format.MARKDOWN: "netcheck.report.markdown:render",
         Format.HTML: "netcheck.report.html:render",
+        Format.PROMETHEUS: "netcheck.report.prometheus:render",
     }
 )

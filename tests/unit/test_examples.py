@@ -75,3 +75,47 @@ def test_the_ansible_playbook_and_its_windows_tasks_pass_the_syntax_check(tmp_pa
     assert done.returncode == 0, done.stdout + done.stderr
     windows = (folder / "roles" / "netcheck" / "tasks" / "windows.yml").read_text()
     assert "ansible.windows.win_command" in windows and "no_log: true" in windows
+
+
+PROMETHEUS = EXAMPLES / "prometheus"
+needs_promtool = pytest.mark.skipif(
+    shutil.which("promtool") is None, reason="needs promtool (Debian: apt-get install prometheus)"
+)
+
+
+@needs_promtool
+@pytest.mark.parametrize(
+    "check",
+    [
+        ["check", "config", "prometheus.yml"],
+        ["check", "rules", "netcheck-rules.yml"],
+        ["test", "rules", "netcheck-rules.test.yml"],
+    ],
+)
+def test_promtool_accepts_the_prometheus_examples(check: list[str]) -> None:
+    done = subprocess.run(["promtool", *check], cwd=PROMETHEUS, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_scrape_example_uses_the_exporters_default_port_and_parameters() -> None:
+    from netcheck.cli.exporter import DEFAULT_LISTEN
+    from netcheck.exporter.request import PARAMETERS
+
+    config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+    jobs = {job["job_name"]: job for job in config["scrape_configs"]}
+    probe = jobs["netcheck"]
+    assert probe["metrics_path"] == "/probe"
+    assert probe["relabel_configs"][-1]["replacement"] == DEFAULT_LISTEN
+    assert jobs["netcheck_exporter"]["static_configs"][0]["targets"] == [DEFAULT_LISTEN]
+    for group in probe["static_configs"]:
+        for label in group["labels"]:
+            assert label.removeprefix("__param_") in PARAMETERS, label
+
+
+def test_the_systemd_unit_runs_the_exporter_on_its_default_address() -> None:
+    from netcheck.cli.exporter import DEFAULT_LISTEN
+
+    unit = (PROMETHEUS / "netcheck-exporter.service").read_text()
+    start = next(line for line in unit.splitlines() if line.startswith("ExecStart="))
+    assert " exporter --config " in start and start.endswith(f"--listen {DEFAULT_LISTEN}")
+    assert "KillSignal=SIGTERM" in unit

@@ -382,3 +382,37 @@ def test_check_report_to_a_file(netcheck: Netcheck, safe_check: list[str], tmp_p
     assert text.startswith("# netcheck report: FAIL")
     assert "PROXY_UNREACHABLE" in text
     assert SECRET not in text
+
+
+# ---------------------------------------------------------------- --output
+
+
+def test_output_is_written_atomically(tmp_path: Path) -> None:
+    from netcheck.cli.base import write_atomically
+
+    target = tmp_path / "netcheck.prom"
+    target.write_text("old\n")
+    write_atomically(target, "new\n")
+    assert target.read_text() == "new\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["netcheck.prom"]
+    mode = target.stat().st_mode & 0o777
+    assert mode == 0o666 & ~current_umask(), oct(mode)
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    from netcheck.cli.base import write_atomically
+
+    target = tmp_path / "netcheck.prom"
+    target.write_text("old\n")
+    with pytest.raises(UnicodeEncodeError):
+        write_atomically(target, "\udcff")
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["netcheck.prom"]
+
+
+def current_umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
