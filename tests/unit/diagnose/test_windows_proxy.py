@@ -85,6 +85,12 @@ def test_a_broken_pac_file_is_a_problem_not_a_crash() -> None:
     assert result.decisions == () and "does not run" in (result.problem or "")
 
 
+def test_a_pac_file_that_never_answers_is_a_problem_not_a_hang() -> None:
+    looping = "function FindProxyForURL(url, host) { while (true) {} }"
+    result = pac.evaluate("http://pac", looping, None, ["h"], seconds=0.5)
+    assert result.decisions == () and "did not answer within 0.5 s" in (result.problem or "")
+
+
 @pytest.fixture
 def pac_server(closed_port: int) -> Iterator[str]:
     body = (PAC_SCRIPT % closed_port).encode()
