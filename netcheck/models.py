@@ -322,6 +322,15 @@ class Status(str, enum.Enum):
     SKIP = "skip"
 
 
+class HostStatus(str, enum.Enum):
+    """A host's verdict; `nodata` when it sent nothing usable. Stable values (JSON)."""
+
+    FAIL = "fail"
+    NODATA = "nodata"
+    WARN = "warn"
+    PASS = "pass"
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str

@@ -225,8 +225,8 @@ def render_firewall_cli(ruleset: RuleSet) -> str:
         ],
     )
     for collection, priority, rules in (
-        (FQDN_COLLECTION, 100, [_app_options(r) for r in app_rules(ruleset)]),
-        (TAG_COLLECTION, 200, [_tag_options(r) for r in tag_rules(ruleset)]),
+        (FQDN_COLLECTION, 100, [_rule_options(r) for r in app_rules(ruleset)]),
+        (TAG_COLLECTION, 200, [_rule_options(r) for r in tag_rules(ruleset)]),
     ):
         for i, (name, options) in enumerate(rules):
             if i == 0:
@@ -246,26 +246,24 @@ def render_firewall_cli(ruleset: RuleSet) -> str:
     return out
 
 
-def _app_options(rule: AppRule) -> tuple[str, list[tuple[str, str]]]:
+def _rule_options(rule: AppRule | TagRule) -> tuple[str, list[tuple[str, str]]]:
+    """A rule's az options: what both kinds of rule say, then what only its kind says."""
     q = shlex.quote
+    if isinstance(rule, AppRule):
+        kind = "ApplicationRule"
+        own = [("--protocols", f"{rule.protocol}={rule.port}"), ("--target-fqdns", q(rule.fqdn))]
+    else:
+        kind = "NetworkRule"
+        own = [
+            ("--ip-protocols", "TCP"),
+            ("--destination-addresses", q(rule.tag)),
+            ("--destination-ports", str(rule.port)),
+        ]
     return rule.name, [
-        ("--rule-type", "ApplicationRule"),
+        ("--rule-type", kind),
         ("--description", q(rule.description)),
         ("--source-addresses", '"$SOURCE"'),
-        ("--protocols", f"{rule.protocol}={rule.port}"),
-        ("--target-fqdns", q(rule.fqdn)),
-    ]
-
-
-def _tag_options(rule: TagRule) -> tuple[str, list[tuple[str, str]]]:
-    q = shlex.quote
-    return rule.name, [
-        ("--rule-type", "NetworkRule"),
-        ("--description", q(rule.description)),
-        ("--source-addresses", '"$SOURCE"'),
-        ("--ip-protocols", "TCP"),
-        ("--destination-addresses", q(rule.tag)),
-        ("--destination-ports", str(rule.port)),
+        *own,
     ]
 
 

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import click
 
 from netcheck.errors import UsageError
+from netcheck.formats import Format, ListingFormat
 from netcheck.models import DEFAULT_EXPIRY_WARNING_DAYS
-from netcheck.report import Format
-from netcheck.report.listing import ListingFormat
 
 if TYPE_CHECKING:
     from netcheck.expand import Selection

@@ -18,7 +18,7 @@ from netcheck.cli.base import (
     select,
     selection_options,
 )
-from netcheck.report import RENDERERS, Format
+from netcheck.formats import REPORT_RENDERERS, Format
 
 _EPILOG = (
     """\b
@@ -53,7 +53,7 @@ Examples:
     help="Go through this HTTP proxy (CONNECT): http://[user:password@]host:port. "
     "The password is never printed.",
 )
-@probe_options(RENDERERS)
+@probe_options(REPORT_RENDERERS)
 def check(
     selection: SelectionArgs,
     all_regions: bool,
@@ -84,7 +84,7 @@ def check(
         progress(),
         probe.expiry_warning_days,
         # the renderer's module (tabulate for a table) loads while the probes wait
-        meanwhile=lambda: RENDERERS.renderer(Format(fmt)),
+        meanwhile=lambda: REPORT_RENDERERS.renderer(Format(fmt)),
     )
-    emit(RENDERERS.render(report, Format(fmt)), output)
+    emit(REPORT_RENDERERS.render(report, Format(fmt)), output)
     sys.exit(Exit.FINDINGS if report.status.value == "fail" else Exit.OK)

@@ -16,9 +16,8 @@ from netcheck.cli.base import (
     probe_options,
     progress,
 )
-from netcheck.diagnose.render import RENDERERS
 from netcheck.errors import UsageError
-from netcheck.report import Format
+from netcheck.formats import DIAGNOSE_RENDERERS, Format
 
 _EPILOG = (
     """\b
@@ -57,7 +56,7 @@ Examples:
     help="Probe through this HTTP proxy instead of the one the worker is configured with: "
     "http://[user:password@]host:port. The password is never printed.",
 )
-@probe_options(RENDERERS)
+@probe_options(DIAGNOSE_RENDERERS)
 @click.option(
     "--bundle",
     metavar="FILE.zip",
@@ -115,11 +114,13 @@ def diagnose(
         observer=progress(),
         expiry_warning_days=probe.expiry_warning_days,
     )
-    emit(RENDERERS.render(diagnosis, Format(fmt)), output)
+    emit(DIAGNOSE_RENDERERS.render(diagnosis, Format(fmt)), output)
     if bundle is not None:
         from netcheck.diagnose.bundle import build
 
-        reports = {name: RENDERERS.render(diagnosis, f) for f, name in BUNDLE_NAMES.items()}
+        reports = {
+            name: DIAGNOSE_RENDERERS.render(diagnosis, f) for f, name in BUNDLE_NAMES.items()
+        }
         try:
             Path(bundle).write_bytes(build(reports=reports, diagnosis=diagnosis, files=files))
         except OSError as exc:

@@ -11,7 +11,7 @@ from netcheck.cli.base import (
     select,
     selection_options,
 )
-from netcheck.report.listing import ListingFormat
+from netcheck.formats import ListingFormat
 
 
 @click.command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from netcheck.cli.base import CATALOGUE_OPTION, LISTING_FORMAT_OPTION, OUTPUT_EXIT_HELP
-from netcheck.report.listing import ListingFormat
+from netcheck.formats import ListingFormat
 
 
 @click.command(

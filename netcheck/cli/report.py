@@ -10,8 +10,7 @@ import click
 from netcheck import __version__
 from netcheck.cli.base import Exit, emit, format_option
 from netcheck.errors import UsageError
-from netcheck.fleet import DiffFormat, MergeFormat
-from netcheck.fleet.render import DIFF_RENDERERS, MERGE_RENDERERS
+from netcheck.formats import DIFF_RENDERERS, MERGE_RENDERERS, DiffFormat, MergeFormat
 
 MERGE_EXIT_HELP = (
     "Exit codes: 0 every host passes or warns; 1 a host fails or sent no report; "

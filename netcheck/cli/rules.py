@@ -7,8 +7,6 @@ from pathlib import Path
 import click
 
 from netcheck import __version__
-from netcheck.allowlist import RENDERERS
-from netcheck.allowlist import Format as RulesFormat
 from netcheck.cli.base import (
     OUTPUT_EXIT_HELP,
     SelectionArgs,
@@ -18,6 +16,7 @@ from netcheck.cli.base import (
     selection_options,
 )
 from netcheck.errors import UsageError
+from netcheck.formats import RULES_RENDERERS, RulesFormat
 
 _EPILOG = (
     """\b
@@ -41,7 +40,7 @@ Every format is described in docs/rules.md.
 @click.command(epilog=_EPILOG)
 @selection_options
 @format_option(
-    RENDERERS,
+    RULES_RENDERERS,
     RulesFormat.LIST,
     "Rule format: a list, a proxy or firewall configuration (see docs/rules.md).",
 )
@@ -129,7 +128,7 @@ def rules(
         )
     if rules_format in HEADERLESS:
         click.echo(commented(header_lines(ruleset), "# "), err=True, nl=False)
-    emit(RENDERERS.render(ruleset, rules_format), output)
+    emit(RULES_RENDERERS.render(ruleset, rules_format), output)
 
 
 def _read_text(path: str, option: str) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import shutil
 import ssl
 from dataclasses import dataclass
+from typing import Any
 
 from netcheck.diagnose.discovery_model import Unreadable
 from netcheck.diagnose.hostfs import HostFiles
@@ -191,33 +192,18 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
                 )
             )
     if facts.cpu_cores is not None and facts.cpu_cores < MIN_CORES:
-        found.append(
-            finding(
-                codes.HOST_CPU_LOW,
-                f"this host has {facts.cpu_cores} CPU core(s); a worker needs at least {MIN_CORES}",
-                cores=facts.cpu_cores,
-                minimum=MIN_CORES,
-            )
-        )
+        text = f"this host has {facts.cpu_cores} CPU core(s); a worker needs at least {MIN_CORES}"
+        found.append(finding(codes.HOST_CPU_LOW, text, cores=facts.cpu_cores, minimum=MIN_CORES))
     if facts.memory_bytes is not None and facts.memory_bytes < _MEMORY_FLOOR:
-        found.append(
-            finding(
-                codes.HOST_MEMORY_LOW,
-                f"this host has {gib(facts.memory_bytes)} of memory; a worker needs "
-                f"{MIN_MEMORY_GB} GB",
-                memory_bytes=facts.memory_bytes,
-                minimum_gb=MIN_MEMORY_GB,
-            )
+        text = (
+            f"this host has {gib(facts.memory_bytes)} of memory; a worker needs {MIN_MEMORY_GB} GB"
         )
+        memory: dict[str, Any] = {"memory_bytes": facts.memory_bytes, "minimum_gb": MIN_MEMORY_GB}
+        found.append(finding(codes.HOST_MEMORY_LOW, text, **memory))
     if facts.disk_free_bytes is not None and facts.disk_free_bytes < DISK_WARN_BYTES:
-        found.append(
-            finding(
-                codes.HOST_DISK_LOW,
-                f"only {gib(facts.disk_free_bytes)} free on {facts.disk_path}",
-                free_bytes=facts.disk_free_bytes,
-                path=facts.disk_path,
-            )
-        )
+        text = f"only {gib(facts.disk_free_bytes)} free on {facts.disk_path}"
+        disk: dict[str, Any] = {"free_bytes": facts.disk_free_bytes, "path": facts.disk_path}
+        found.append(finding(codes.HOST_DISK_LOW, text, **disk))
     if facts.windows_tls is not None:
         found += _judge_windows_tls(facts.windows_tls)
     elif not facts.tls.tls1_2:

@@ -180,12 +180,16 @@ def judge(choice: ProxyChoice) -> list[Finding]:
         finding(
             codes.AGENT_PROXY_UNUSABLE,
             f"the proxy set in {used.location} ({used.shown}) cannot be used: {used.problem}",
-            source=used.source,
-            location=used.location,
+            **_set_in(used),
             proxy=used.shown,
             problem=used.problem,
         )
     ]
+
+
+def _set_in(used: ProxyCandidate) -> dict[str, str]:
+    """Where the proxy setting a finding is about was read: the evidence every such finding has."""
+    return {"source": used.source, "location": used.location}
 
 
 def _judge_pac(used: ProxyCandidate, pac: PacResult | None) -> list[Finding]:
@@ -198,8 +202,7 @@ def _judge_pac(used: ProxyCandidate, pac: PacResult | None) -> list[Finding]:
                 f"the proxy is decided by PAC ({used.shown}, {used.location}), and netcheck "
                 f"could not evaluate it: {pac.problem}; the probes went directly, which may "
                 "not be the worker's path",
-                source=used.source,
-                location=used.location,
+                **_set_in(used),
                 pac=redact(pac.url),
                 problem=pac.problem,
             )
@@ -213,8 +216,7 @@ def _judge_pac(used: ProxyCandidate, pac: PacResult | None) -> list[Finding]:
             f"the proxy is decided by PAC ({used.shown}, {used.location}): "
             f"{len(pac.decisions) - len(direct)} host(s) through "
             f"{', '.join(proxies) or 'no usable proxy'}, {len(direct)} directly",
-            source=used.source,
-            location=used.location,
+            **_set_in(used),
             pac=redact(pac.url),
             answers=answers,
             unusable={d.host: d.problem for d in pac.decisions if d.problem},

@@ -8,6 +8,7 @@ everywhere else, tests hand `WinRegistry` a fake module with winreg's interface.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -63,32 +64,37 @@ class WinRegistry:
     def __init__(self, winreg: Any) -> None:
         self._winreg = winreg
 
-    def _open(self, key: str) -> Any:
+    @contextlib.contextmanager
+    def _opened(self, key: str) -> Iterator[Any]:
+        """The open key, or None when it does not exist (any other OSError propagates)."""
         hive, _, path = key.partition("\\")
         w = self._winreg
-        return w.OpenKeyEx(
-            getattr(w, _HIVES[hive.upper()]), path, 0, w.KEY_READ | w.KEY_WOW64_64KEY
-        )
+        try:
+            handle = w.OpenKeyEx(
+                getattr(w, _HIVES[hive.upper()]), path, 0, w.KEY_READ | w.KEY_WOW64_64KEY
+            )
+        except FileNotFoundError:
+            yield None
+            return
+        with handle:
+            yield handle
 
     def values(self, key: str) -> Values | None:
-        try:
-            handle = self._open(key)
-        except FileNotFoundError:
-            return None
-        with handle:
+        with self._opened(key) as handle:
+            if handle is None:
+                return None
             _, count, _ = self._winreg.QueryInfoKey(handle)
-            found = {}
-            for index in range(count):
-                name, data, kind = self._winreg.EnumValue(handle, index)
-                found[name] = RegValue(data, kind)
-            return found
+            return {
+                name: RegValue(data, kind)
+                for name, data, kind in (
+                    self._winreg.EnumValue(handle, index) for index in range(count)
+                )
+            }
 
     def subkeys(self, key: str) -> list[str] | None:
-        try:
-            handle = self._open(key)
-        except FileNotFoundError:
-            return None
-        with handle:
+        with self._opened(key) as handle:
+            if handle is None:
+                return None
             count, _, _ = self._winreg.QueryInfoKey(handle)
             return [self._winreg.EnumKey(handle, index) for index in range(count)]
 

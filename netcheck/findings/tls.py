@@ -158,10 +158,7 @@ def _expiring(
             codes.TLS_EXPIRING,
             f"{target.host}: the {which} certificate {info.subject_cn or info.subject!r} "
             f"expires in {left.days} days ({info.not_after}; warning window {days} days)",
-            subject=info.subject,
-            issuer=info.issuer,
-            sha1=info.sha1,
-            not_after=info.not_after,
+            **_brief(info),
             days_left=left.days,
             certificate=which,
             window_days=days,
@@ -275,9 +272,7 @@ def _validity(
                 codes.TLS_EXPIRED,
                 f"{target.host}: the certificate {info.subject_cn or info.subject!r} is {problem} "
                 f"(valid {info.not_before} to {info.not_after}; this host's clock says {obs.checked_at})",
-                subject=info.subject,
-                not_before=info.not_before,
-                not_after=info.not_after,
+                **_brief(info),
                 local_time=obs.checked_at,
                 server_date=server_date,
             )

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from netcheck.fleet.model import Change, Diff, HostReport, HostStatus, NotCompared
-from netcheck.models import Severity, Status
+from netcheck.fleet.model import Change, Diff, HostReport, NotCompared
+from netcheck.models import HostStatus, Severity, Status
 
 Key = tuple[str | None, int | None]  # (target, port); (None, None): the run as a whole
 

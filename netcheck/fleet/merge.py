@@ -14,11 +14,10 @@ from netcheck.fleet.model import (
     Cause,
     Fleet,
     HostReport,
-    HostStatus,
     Superseded,
 )
 from netcheck.fleet.read import default_name, nodata
-from netcheck.models import Severity
+from netcheck.models import HostStatus, Severity
 
 NOT_RECEIVED = "no report received from this expected host"
 # Evidence that names what is in the way, so "TLS_INTERCEPTED by Zscaler" and "... by

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from netcheck.models import Severity, Status
+from netcheck.models import HostStatus, Severity, Status
 
 FLEET_SCHEMA = "netcheck.fleet/1"
 DIFF_SCHEMA = "netcheck.diff/1"
-
-
-class HostStatus(str, enum.Enum):
-    """A host's verdict; `nodata` when it sent nothing usable. Stable values (JSON)."""
-
-    FAIL = "fail"
-    NODATA = "nodata"
-    WARN = "warn"
-    PASS = "pass"
 
 
 # Worst first: the order of every listing, and why a summary cut short keeps what matters.

@@ -13,10 +13,9 @@ from netcheck.fleet.model import (
     FLEET_SCHEMA,
     HostFinding,
     HostReport,
-    HostStatus,
     TargetState,
 )
-from netcheck.models import Severity, Status
+from netcheck.models import HostStatus, Severity, Status
 
 REPORT_SCHEMA = "netcheck.report/1"
 STDIN = "-"

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import csv
-import enum
 import io
 import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from netcheck.formats import ListingFormat
+
 if TYPE_CHECKING:
     from netcheck.models import Catalogue, Target
 
 Row = dict[str, Any]
-
-
-class ListingFormat(str, enum.Enum):
-    TABLE = "table"
-    JSON = "json"
-    CSV = "csv"
 
 
 def region_rows(catalogue: Catalogue, fmt: ListingFormat) -> list[Row]:

@@ -18,8 +18,9 @@ from netcheck.findings import evaluate
 from netcheck.fleet.merge import merge
 from netcheck.fleet.read import host_report
 from netcheck.fleet.render.html import render_fleet
+from netcheck.formats import REPORT_RENDERERS as RENDERERS
+from netcheck.formats import Format
 from netcheck.models import Origin, OsInfo
-from netcheck.report import RENDERERS, Format
 from tests.unit.builders import CTX, GENUINE_CHAIN, cert, observed, target, tls_ok
 from tests.unit.report.test_renderers import build_report
 from tests.world import browser

@@ -2,22 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from netcheck.report import Format
-from netcheck.report.registry import Renderers
-
-if TYPE_CHECKING:
-    from netcheck.diagnose.diagnosis import Diagnosis
-
-RENDERERS: Renderers[Format, Diagnosis] = Renderers(
-    {
-        Format.TABLE: "netcheck.diagnose.render.table:render",
-        Format.JSON: "netcheck.diagnose.render.json_format:render",
-        Format.JUNIT: "netcheck.diagnose.render.junit:render",
-        Format.MARKDOWN: "netcheck.diagnose.render.markdown:render",
-    }
-)
+from netcheck.formats import Format
 
 # The file name of each format inside a support bundle.
 BUNDLE_NAMES: dict[Format, str] = {

@@ -4,7 +4,8 @@ every cell says its status in words as well as colour and opens to its findings 
 from __future__ import annotations
 
 from netcheck.fleet.merge import cause_scope
-from netcheck.fleet.model import Fleet, HostFinding, HostReport, HostStatus, TargetState
+from netcheck.fleet.model import Fleet, HostFinding, HostReport, TargetState
+from netcheck.models import HostStatus
 from netcheck.report.html_page import badge, esc, evidence, page
 
 

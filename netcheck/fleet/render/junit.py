@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from netcheck.fleet.model import Fleet, HostReport, HostStatus
-from netcheck.models import Severity, Status
+from netcheck.fleet.model import Fleet, HostReport
+from netcheck.models import HostStatus, Severity, Status
 from netcheck.report.junit import xml_document
 
 

@@ -5,8 +5,9 @@ title, a CI annotation."""
 from __future__ import annotations
 
 from netcheck.fleet.merge import cause_line
-from netcheck.fleet.model import Fleet, HostStatus
+from netcheck.fleet.model import Fleet
 from netcheck.fleet.render.table import host_result
+from netcheck.models import HostStatus
 
 LIMIT = 4096  # bytes, newlines included
 _LINE = 200  # bytes per line at most, so one long host name cannot crowd out the rest

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from netcheck.allowlist import HEADERLESS, RENDERERS, TAKES_ADDRESSES, Format
+from netcheck.allowlist import HEADERLESS, TAKES_ADDRESSES
 from netcheck.cli.rules import rules
+from netcheck.formats import RULES_RENDERERS as RENDERERS
+from netcheck.formats import RulesFormat as Format
 
 from .support import FULL, TAGS, WORKSPACE, Netcheck
 

@@ -17,7 +17,7 @@ import click
 import pytest
 
 from netcheck.cli import cli
-from netcheck.report import Format
+from netcheck.formats import Format
 
 from ..conftest import Netcheck, Run
 

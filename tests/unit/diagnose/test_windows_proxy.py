@@ -211,8 +211,8 @@ def test_the_reports_show_the_pac_answers_and_the_ignored_environment(
 ) -> None:
     import json
 
-    from netcheck.diagnose.render import RENDERERS
-    from netcheck.report import Format
+    from netcheck.formats import DIAGNOSE_RENDERERS as RENDERERS
+    from netcheck.formats import Format
 
     view: View = {LOCAL_SYSTEM_KEY: {"AutoConfigURL": sz(pac_server)}}
     diagnosis = windows_diagnose(tmp_path, view, ENV)

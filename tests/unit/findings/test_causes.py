@@ -11,6 +11,8 @@ from netcheck.blockpages import load_signatures, recognise, uncategorised
 from netcheck.findings import evaluate, judge_run
 from netcheck.findings.causes import counted, root_cause
 from netcheck.findings.network import auth_schemes
+from netcheck.formats import REPORT_RENDERERS as RENDERERS
+from netcheck.formats import Format
 from netcheck.models import (
     Deployment,
     DnsObservation,
@@ -23,7 +25,6 @@ from netcheck.models import (
     TlsObservation,
     TrustVerdict,
 )
-from netcheck.report import RENDERERS, Format
 
 from ..builders import (
     CTX,

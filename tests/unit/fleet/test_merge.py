@@ -13,13 +13,13 @@ from typing import Any
 
 import pytest
 
-from netcheck.fleet import MergeFormat
 from netcheck.fleet.merge import merge
-from netcheck.fleet.model import HostReport, HostStatus
+from netcheck.fleet.model import HostReport
 from netcheck.fleet.read import NotAReport, host_report
-from netcheck.fleet.render import MERGE_RENDERERS
 from netcheck.fleet.render.summary import LIMIT
 from netcheck.fleet.render.summary import render_fleet as summary
+from netcheck.formats import MERGE_RENDERERS, MergeFormat
+from netcheck.models import HostStatus
 
 from ..conftest import Netcheck, Run
 

@@ -10,8 +10,9 @@ import re
 from netcheck.fleet.merge import merge
 from netcheck.fleet.read import host_report
 from netcheck.fleet.render.html import render_fleet
+from netcheck.formats import REPORT_RENDERERS as RENDERERS
+from netcheck.formats import Format
 from netcheck.models import Origin, OsInfo
-from netcheck.report import RENDERERS, Format
 from netcheck.report.html_page import CSP, esc
 
 from ..builders import GENUINE_CHAIN, cert

@@ -11,8 +11,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from netcheck.findings import evaluate
+from netcheck.formats import REPORT_RENDERERS as RENDERERS
+from netcheck.formats import Format
 from netcheck.models import Report
-from netcheck.report import RENDERERS, Format
 
 from ..builders import CTX, MS_ISSUER, MS_ROOT, NOW, cert, observed, target, tls_ok
 from .test_renderers import REPORT, SECRET, W

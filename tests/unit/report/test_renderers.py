@@ -10,6 +10,8 @@ import pytest
 
 from netcheck.findings import codes, evaluate
 from netcheck.findings.base import finding
+from netcheck.formats import REPORT_RENDERERS as RENDERERS
+from netcheck.formats import Format
 from netcheck.models import (
     CatalogueRef,
     Deployment,
@@ -25,7 +27,6 @@ from netcheck.models import (
     TrustStore,
 )
 from netcheck.proxy_url import parse_proxy
-from netcheck.report import RENDERERS, Format
 from netcheck.report.steps import STEPS
 
 from ..builders import CTX, NOW, leaf, observed, target, tls_ok
