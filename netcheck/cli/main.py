@@ -38,6 +38,7 @@ def cli(ctx: click.Context, debug: bool) -> None:
       netcheck regions
       netcheck endpoints --region usgovvirginia --automation-account-id <GUID>
       netcheck report merge reports/ --format html --output fleet.html
+      netcheck exporter --config /etc/netcheck/exporter.yml
     """
     ctx.obj = {"debug": debug}
 
