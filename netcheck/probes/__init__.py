@@ -6,7 +6,7 @@ import datetime as dt
 import importlib
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
 from netcheck.address_kinds import is_sinkhole
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from OpenSSL import SSL
 
     from netcheck import certs
+    from netcheck.probes.tls import Verdicts
 
 
 class Observer(Protocol):
@@ -49,6 +50,8 @@ class _Run:
     dns_pool: Executor
     # The first wave's lookups, asked before anything else (by host name)
     asked: dict[str, Future[DnsObservation]]
+    # Trust verdicts by presented chain, against `stores` (probes.tls.judge)
+    verdicts: Verdicts = field(default_factory=dict)
 
     def lookup(self, host: str) -> Future[DnsObservation]:
         """The lookup of `host`: the one already asked, or a new one in the DNS pool."""
@@ -155,7 +158,7 @@ def probe(run: _Run, target: Target) -> Observation:
             exchange = request(
                 TlsStream(conn, sock), "https", target.host, target.port, settings.timeout
             )
-            tls = judge(tls, chain, target.host, run.stores)
+            tls = judge(tls, chain, target.host, run.stores, run.verdicts)
             http = exchange.response()
         else:
             http = request(
