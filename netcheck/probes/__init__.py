@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,6 +21,7 @@ from netcheck.models import (
     TlsObservation,
 )
 from netcheck.probes import resolve as dns_probe
+from netcheck.probes.threads import Threads
 from netcheck.probes.transport import connect, connect_host, open_tunnel, proxy_auth_headers
 
 # OpenSSL, the certificate code and HTTP are imported by probe_all once the first lookups are
@@ -78,10 +79,7 @@ def probe_all(
     # half and on the OS resolver's answer, and through a proxy the lookup itself runs in that
     # pool; a narrower pool could fill up with waiting lookups and deadlock. At most `workers`
     # lookups run at once: the first wave's, asked here, and then one per probe.
-    with (
-        ThreadPoolExecutor(workers, thread_name_prefix="probe") as pool,
-        ThreadPoolExecutor(3 * workers, thread_name_prefix="dns") as dns_pool,
-    ):
+    with Threads(workers) as pool, Threads(3 * workers) as dns_pool:
         asked = {
             host: dns_pool.submit(dns_probe.resolve, host, resolvers, dns_pool)
             for host in dict.fromkeys(t.host for t in targets[:workers])
