@@ -21,7 +21,7 @@ from netcheck.models import (
     TlsObservation,
 )
 from netcheck.probes import resolve as dns_probe
-from netcheck.probes.threads import Threads
+from netcheck.probes.threads import Threads, probing_switch_interval
 from netcheck.probes.transport import connect, connect_host, open_tunnel, proxy_auth_headers
 
 # OpenSSL, the certificate code and HTTP are imported by probe_all once the first lookups are
@@ -79,7 +79,7 @@ def probe_all(
     # half and on the OS resolver's answer, and through a proxy the lookup itself runs in that
     # pool; a narrower pool could fill up with waiting lookups and deadlock. At most `workers`
     # lookups run at once: the first wave's, asked here, and then one per probe.
-    with Threads(workers) as pool, Threads(3 * workers) as dns_pool:
+    with probing_switch_interval(), Threads(workers) as pool, Threads(3 * workers) as dns_pool:
         asked = {
             host: dns_pool.submit(dns_probe.resolve, host, resolvers, dns_pool)
             for host in dict.fromkeys(t.host for t in targets[:workers])

@@ -12,10 +12,12 @@ takes the next queued work, as ThreadPoolExecutor's do.
 from __future__ import annotations
 
 import _thread
+import sys
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
+from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -95,3 +97,32 @@ class Threads(Executor):
             if wait:
                 while self._running:
                     self._all_done.wait()
+
+
+# While probes run, a thread that waits for the GIL wakes every switch interval to ask for it.
+# With hundreds of probe threads waiting, the default 5 ms made those wake-ups most of the
+# run's system time; the probes' own Python work comes in pieces far shorter than 20 ms, each
+# ending in a blocking call that hands the GIL over anyway.
+PROBING_SWITCH_INTERVAL = 0.02
+_interval_lock = threading.Lock()
+_probing = 0
+_saved_interval = 0.0
+
+
+@contextmanager
+def probing_switch_interval() -> Iterator[None]:
+    """The longer switch interval for as long as any probe run lasts (the exporter may run
+    several at once); the interpreter's own afterwards."""
+    global _probing, _saved_interval
+    with _interval_lock:
+        if _probing == 0:
+            _saved_interval = sys.getswitchinterval()
+            sys.setswitchinterval(max(PROBING_SWITCH_INTERVAL, _saved_interval))
+        _probing += 1
+    try:
+        yield
+    finally:
+        with _interval_lock:
+            _probing -= 1
+            if _probing == 0:
+                sys.setswitchinterval(_saved_interval)
