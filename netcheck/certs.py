@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import ipaddress
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,13 @@ def describe(cert: x509.Certificate) -> CertificateInfo:
         self_signed=cert.subject == cert.issuer,
         pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def describe_der(der: bytes) -> CertificateInfo:
+    """`describe` of a DER certificate, parsed once: the same intermediates and roots come
+    back from hundreds of targets in one run (and on every scrape of the exporter)."""
+    return describe(x509.load_der_x509_certificate(der))
 
 
 def _common_name(name: x509.Name) -> str | None:
@@ -133,21 +141,29 @@ def _build_store(store: TrustStore) -> LoadedStore:
 
 def verify(chain: list[x509.Certificate], loaded: LoadedStore) -> TrustVerdict:
     """Whether the store accepts the presented chain (leaf first), ignoring time and name."""
-    leaf = crypto.X509.from_cryptography(chain[0])
-    intermediates = [crypto.X509.from_cryptography(c) for c in chain[1:]]
-    context = crypto.X509StoreContext(loaded.x509_store, leaf, chain=intermediates)
+    return verify_x509([crypto.X509.from_cryptography(c) for c in chain], loaded)
+
+
+def verify_x509(chain: Sequence[crypto.X509], loaded: LoadedStore) -> TrustVerdict:
+    """`verify` of the chain as the handshake captured it: no conversion per store."""
+    context = crypto.X509StoreContext(loaded.x509_store, chain[0], chain=list(chain[1:]))
     try:
         verified = context.get_verified_chain()
     except crypto.X509StoreContextError as exc:
         return TrustVerdict(loaded.store.name, False, str(exc))
-    path = [c.to_cryptography() for c in verified]
     return TrustVerdict(
         loaded.store.name,
         True,
         None,
-        tuple(c.fingerprint(hashes.SHA1()).hex().upper() for c in path),
-        path[-1].subject.rfc4514_string(),
+        tuple(c.digest("sha1").decode("ascii").replace(":", "") for c in verified),
+        _subject_text(crypto.dump_certificate(crypto.FILETYPE_ASN1, verified[-1])),
     )
+
+
+@functools.lru_cache(maxsize=256)
+def _subject_text(der: bytes) -> str:
+    """A certificate's subject as RFC 4514 text; a run's chains end in a handful of roots."""
+    return x509.load_der_x509_certificate(der).subject.rfc4514_string()
 
 
 def signed_by(child: CertificateInfo, parent: CertificateInfo) -> bool | None:

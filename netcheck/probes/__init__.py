@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from concurrent.futures import Executor, Future
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from netcheck.address_kinds import is_sinkhole
 from netcheck.models import (
@@ -21,14 +22,19 @@ from netcheck.models import (
     TlsObservation,
 )
 from netcheck.probes import resolve as dns_probe
+from netcheck.probes.threads import Threads, probing_switch_interval
 from netcheck.probes.transport import connect, connect_host, open_tunnel, proxy_auth_headers
 
 # OpenSSL, the certificate code and HTTP are imported by probe_all once the first lookups are
-# on their way: loading them (about 40 ms) then overlaps the first round trip.
+# on their way (_load_tools): loading them (about 40 ms) then overlaps the first round trip.
 if TYPE_CHECKING:
     from OpenSSL import SSL
 
     from netcheck import certs
+    from netcheck.probes.tls import Verdicts
+
+
+T = TypeVar("T")
 
 
 class Observer(Protocol):
@@ -40,22 +46,56 @@ class Observer(Protocol):
 
 
 @dataclass(frozen=True)
-class _Run:
-    settings: ProbeSettings
-    resolvers: dns_probe.Resolvers
+class _Tools:
+    """What probes need once a name has answered: loaded while the first lookups travel."""
+
     context: SSL.Context
     legacy_context: SSL.Context
     stores: list[certs.LoadedStore]
+    # Trust verdicts by presented chain, against `stores` (probes.tls.judge)
+    verdicts: Verdicts = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Run:
+    settings: ProbeSettings
+    resolvers: dns_probe.Resolvers
     dns_pool: Executor
-    # The first wave's lookups, asked before anything else (by host name)
-    asked: dict[str, Future[DnsObservation]]
+    tools: Future[_Tools]
+    # Every lookup of the run by host name: a name two targets share is asked once
+    lookups: dict[str, Future[DnsObservation]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def resolve(self, host: str) -> DnsObservation:
+        """The lookup of `host`, asked from this thread unless another target asked it."""
+        future, mine = self._claim(host)
+        if mine:
+            _settle(future, dns_probe.resolve, host, self.resolvers, self.dns_pool)
+        return future.result()
 
     def lookup(self, host: str) -> Future[DnsObservation]:
-        """The lookup of `host`: the one already asked, or a new one in the DNS pool."""
-        asked = self.asked.get(host)
-        if asked is not None:
-            return asked
-        return self.dns_pool.submit(dns_probe.resolve, host, self.resolvers, self.dns_pool)
+        """The lookup of `host` in the DNS pool (beside a proxy tunnel), or the one asked."""
+        future, mine = self._claim(host)
+        if mine:
+            self.dns_pool.submit(
+                _settle, future, dns_probe.resolve, host, self.resolvers, self.dns_pool
+            )
+        return future
+
+    def _claim(self, host: str) -> tuple[Future[DnsObservation], bool]:
+        with self.lock:
+            future = self.lookups.get(host)
+            if future is not None:
+                return future, False
+            future = self.lookups[host] = Future()
+            return future, True
+
+
+def _settle(future: Future[T], work: Callable[..., T], *args: object) -> None:
+    try:
+        future.set_result(work(*args))
+    except BaseException as exc:  # whoever waits on the lookup hears of it
+        future.set_exception(exc)
 
 
 def probe_all(
@@ -71,33 +111,37 @@ def probe_all(
     """
     resolvers = dns_probe.make_resolvers(settings.dns_server, settings.timeout)
     workers = max(1, min(settings.concurrency, len(targets)))
-    # DNS lookups get a pool of their own, three times as wide: a lookup waits on its AAAA
-    # half and on the OS resolver's answer, and through a proxy the lookup itself runs in that
-    # pool; a narrower pool could fill up with waiting lookups and deadlock. At most `workers`
-    # lookups run at once: the first wave's, asked here, and then one per probe.
-    with (
-        ThreadPoolExecutor(workers, thread_name_prefix="probe") as pool,
-        ThreadPoolExecutor(3 * workers, thread_name_prefix="dns") as dns_pool,
-    ):
-        asked = {
-            host: dns_pool.submit(dns_probe.resolve, host, resolvers, dns_pool)
-            for host in dict.fromkeys(t.host for t in targets[:workers])
-        }
-        from netcheck import certs
-        from netcheck.probes.tls import make_context, make_legacy_context
-
-        # h11 too: the first probe to connect would otherwise import it on its way to the server
-        importlib.import_module("netcheck.probes.http")
-        stores = [certs.load_store(store) for store in settings.trust]
+    # Each probe asks its name from its own thread, with the AAAA query and the OS resolver
+    # in the DNS pool beside it; through a proxy the lookup itself runs there too, hence
+    # three per probe: a narrower pool could fill up with waiting lookups and deadlock.
+    with probing_switch_interval(), Threads(workers) as pool, Threads(3 * workers) as dns_pool:
         if observer is not None:
             observer.started(len(targets))
-        run = _Run(
-            settings, resolvers, make_context(), make_legacy_context(), stores, dns_pool, asked
-        )
+        tools: Future[_Tools] = Future()
+        run = _Run(settings, resolvers, dns_pool, tools)
+        # The probes start with their lookups; OpenSSL, the certificate code and h11 load
+        # while the first answers travel (about 40 ms), and the probes wait for them only
+        # once their name has answered.
         futures = [pool.submit(_probe_and_report, run, target, observer) for target in targets]
+        try:
+            tools.set_result(_load_tools(settings))
+        except BaseException as exc:  # an unreadable CA bundle: no probe goes further
+            tools.set_exception(exc)
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
         if meanwhile is not None:
             meanwhile()
         return [future.result() for future in futures]
+
+
+def _load_tools(settings: ProbeSettings) -> _Tools:
+    from netcheck import certs
+    from netcheck.probes.tls import make_context, make_legacy_context
+
+    # h11 too: the first probe to connect would otherwise import it on its way to the server
+    importlib.import_module("netcheck.probes.http")
+    stores = [certs.load_store(store) for store in settings.trust]
+    return _Tools(make_context(), make_legacy_context(), stores)
 
 
 def _probe_and_report(run: _Run, target: Target, observer: Observer | None) -> Observation:
@@ -117,9 +161,6 @@ def _probe_and_report(run: _Run, target: Target, observer: Observer | None) -> O
 
 def probe(run: _Run, target: Target) -> Observation:
     """Resolve, connect (directly or through the proxy), shake hands, then one request."""
-    from netcheck.probes.http import PlainStream, request
-    from netcheck.probes.tls import TlsStream, handshake, judge
-
     settings = run.settings
     proxy = settings.proxy_for(target.host)
     at = Observation(_now(), proxy.redacted_url if proxy else None)
@@ -131,7 +172,7 @@ def probe(run: _Run, target: Target) -> Observation:
         sock, tcp, proxy_obs = open_tunnel(proxy, target.host, target.port, settings.timeout)
         dns_obs: DnsObservation | None = dns_future.result()
     else:
-        dns_obs, proxy_obs = run.lookup(target.host).result(), None
+        dns_obs, proxy_obs = run.resolve(target.host), None
         if dns_obs.outcome is not Outcome.OK:
             return replace(at, dns=dns_obs)
         # A sinkhole answer leads nowhere (or to a local service): there is nothing to try.
@@ -143,11 +184,16 @@ def probe(run: _Run, target: Target) -> Observation:
         return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp)
     tls: TlsObservation | None = None
     try:
+        # loaded by now, or loading in the main thread while this name was asked
+        tools = run.tools.result()
+        from netcheck.probes.http import PlainStream, request
+        from netcheck.probes.tls import TlsStream, handshake, judge
+
         if target.scheme == "https":
-            conn, tls, chain = handshake(sock, target.host, run.context, settings.timeout)
+            conn, tls, chain = handshake(sock, target.host, tools.context, settings.timeout)
             if conn is None:
                 if tls.outcome in _RETRIED:
-                    tls = _second_attempt(run, target, tcp.address, tls)
+                    tls = _second_attempt(run, tools, target, tcp.address, tls)
                 return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls)
             # The request leaves first and the chain is judged while its answer travels: with
             # many targets finishing their handshakes together, judging first would queue
@@ -155,7 +201,7 @@ def probe(run: _Run, target: Target) -> Observation:
             exchange = request(
                 TlsStream(conn, sock), "https", target.host, target.port, settings.timeout
             )
-            tls = judge(tls, chain, target.host, run.stores)
+            tls = judge(tls, chain, target.host, tools.stores, tools.verdicts)
             http = exchange.response()
         else:
             http = request(
@@ -172,7 +218,7 @@ _RETRIED = (Outcome.RESET, Outcome.PROTOCOL, Outcome.ERROR)
 
 
 def _second_attempt(
-    run: _Run, target: Target, address: str | None, failed: TlsObservation
+    run: _Run, tools: _Tools, target: Target, address: str | None, failed: TlsObservation
 ) -> TlsObservation:
     """One more handshake, on a new connection (or tunnel), that allows legacy versions."""
     from netcheck.probes.tls import legacy_attempt
@@ -186,7 +232,7 @@ def _second_attempt(
         return failed
     if sock is None:
         return failed
-    version, cipher = legacy_attempt(sock, target.host, run.legacy_context, settings.timeout)
+    version, cipher = legacy_attempt(sock, target.host, tools.legacy_context, settings.timeout)
     return replace(failed, legacy_version=version, legacy_cipher=cipher)
 
 
@@ -195,8 +241,6 @@ def _plain_via_proxy(
 ) -> Observation:
     """Plain HTTP goes to the proxy as an absolute-form request: many proxies refuse CONNECT
     to port 80, yet forward GET http://host/ (this is how revocation checks travel)."""
-    from netcheck.probes.http import PlainStream, request
-
     timeout = run.settings.timeout
     dns_future = run.lookup(target.host)
     sock, tcp = connect_host(proxy.host, proxy.port, timeout)
@@ -204,6 +248,9 @@ def _plain_via_proxy(
     if sock is None:
         return replace(at, dns=dns_obs, tcp=tcp)
     try:
+        run.tools.result()  # h11 loads with the rest, in the main thread
+        from netcheck.probes.http import PlainStream, request
+
         http = request(
             PlainStream(sock), "http", target.host, target.port, timeout, proxy_auth_headers(proxy)
         ).response()

@@ -10,7 +10,7 @@ from typing import Any
 from OpenSSL import SSL, crypto
 
 from netcheck import certs
-from netcheck.models import Outcome, TlsObservation
+from netcheck.models import Outcome, TlsObservation, TrustVerdict
 from netcheck.probes.transport import StepTimeout, classify_os_error, wait
 
 # OpenSSL's words for "no TLS version both sides accept" (as client or from the server's alert).
@@ -82,20 +82,33 @@ def handshake(
     return conn, observation, conn.get_peer_cert_chain() or []
 
 
+# A run's verdicts by presented chain (its certificates' DER, leaf first); every verdict is
+# against the run's own stores, in order, so a chain is judged once however many hosts send it.
+Verdicts = dict[tuple[bytes, ...], tuple[TrustVerdict, ...]]
+
+
 def judge(
     observation: TlsObservation,
     chain: list[crypto.X509],
     host: str,
     stores: list[certs.LoadedStore],
+    verdicts: Verdicts | None = None,
 ) -> TlsObservation:
     """The handshake's observation with the chain described and checked against every store
-    and the host name. Pure CPU: the probe runs it while the HTTP answer is on its way."""
-    presented = [c.to_cryptography() for c in chain]
-    infos = tuple(certs.describe(c) for c in presented)
+    and the host name. Pure CPU: the probe runs it while the HTTP answer is on its way.
+
+    `verdicts` is the run's cache: pass the same dict only with the same `stores`."""
+    ders = tuple(crypto.dump_certificate(crypto.FILETYPE_ASN1, c) for c in chain)
+    infos = tuple(certs.describe_der(der) for der in ders)
+    trust = verdicts.get(ders) if verdicts is not None else None
+    if trust is None:
+        trust = tuple(certs.verify_x509(chain, store) for store in stores) if chain else ()
+        if verdicts is not None:
+            verdicts[ders] = trust
     return replace(
         observation,
         chain=infos,
-        trust=tuple(certs.verify(presented, store) for store in stores) if presented else (),
+        trust=trust,
         hostname_matches=certs.hostname_matches(host, infos[0].dns_names) if infos else None,
     )
 
