@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from netcheck import __version__
+from netcheck import DEFAULT_EXPIRY_WARNING_DAYS, __version__
 from netcheck.errors import UsageError
 from netcheck.expand import (
     Selection,
@@ -23,7 +23,6 @@ from netcheck.expand import (
     selected_regions,
 )
 from netcheck.models import (
-    DEFAULT_EXPIRY_WARNING_DAYS,
     Catalogue,
     CatalogueRef,
     Deployment,

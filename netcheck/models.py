@@ -304,10 +304,6 @@ class Observation:
 
 # ---------------------------------------------------------------- findings and report
 
-# TLS_EXPIRING warns about certificates that expire within this many days (a check's
-# --expiry-warning-days changes it).
-DEFAULT_EXPIRY_WARNING_DAYS = 30
-
 
 class Severity(str, enum.Enum):
     FAIL = "fail"

@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from netcheck import DEFAULT_EXPIRY_WARNING_DAYS
 from netcheck.errors import UsageError
 from netcheck.formats import Format, ListingFormat
-from netcheck.models import DEFAULT_EXPIRY_WARNING_DAYS
 
 if TYPE_CHECKING:
     from netcheck.expand import Selection

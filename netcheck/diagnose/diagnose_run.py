@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
-from netcheck import __version__
+from netcheck import DEFAULT_EXPIRY_WARNING_DAYS, __version__
 from netcheck.check_run import planned, run_check, settings_options
 from netcheck.commands import Runner
 from netcheck.diagnose import host, logs, pac, proxy_choice, scope, verdicts
@@ -20,7 +20,6 @@ from netcheck.diagnose.windows_events import CHANNEL, read_4502
 from netcheck.diagnose.windows_host import gather_windows
 from netcheck.diagnose.windows_registry import Registry
 from netcheck.models import (
-    DEFAULT_EXPIRY_WARNING_DAYS,
     Catalogue,
     DiagnoseOptions,
     ProbeSettings,

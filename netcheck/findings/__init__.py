@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
+from netcheck import DEFAULT_EXPIRY_WARNING_DAYS
 from netcheck.blockpages import load_signatures
 from netcheck.findings.base import RuleContext
 from netcheck.findings.causes import explained, root_cause
@@ -14,7 +15,6 @@ from netcheck.findings.run_level import as_revocation, canary_rules, run_rules
 from netcheck.findings.tls import tls_rules
 from netcheck.interceptors import load_products
 from netcheck.models import (
-    DEFAULT_EXPIRY_WARNING_DAYS,
     Catalogue,
     Deployment,
     Finding,

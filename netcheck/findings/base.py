@@ -5,10 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from netcheck import DEFAULT_EXPIRY_WARNING_DAYS
 from netcheck.blockpages import Signatures
 from netcheck.findings.codes import Code
 from netcheck.interceptors import Product
-from netcheck.models import DEFAULT_EXPIRY_WARNING_DAYS, Finding
+from netcheck.models import Finding
 
 
 @dataclass(frozen=True)
