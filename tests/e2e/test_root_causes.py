@@ -8,7 +8,16 @@ from typing import Any
 import pytest
 
 from tests.world import plan, scenarios
-from tests.world.run import CliRun, codes, finding, run_cli, run_netcheck, summary, target
+from tests.world.run import (
+    CliRun,
+    check_scenarios,
+    codes,
+    finding,
+    run_cli,
+    run_netcheck,
+    summary,
+    target,
+)
 from tests.world.world import World
 
 pytestmark = pytest.mark.world
@@ -33,10 +42,7 @@ def explained(report: dict[str, Any], host: str, code: str, cause: str) -> None:
 
 
 def test_every_name_nxdomain_is_a_resolver_without_a_view(world: World) -> None:
-    catalogue = world.scenario_catalogue("nxdomain-only", scenarios.NXDOMAIN_ONLY)
-    exit_code, report, _ = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue)
-    )
+    exit_code, report, _ = check_scenarios(world, "nxdomain-only", scenarios.NXDOMAIN_ONLY)
     assert exit_code == 1
     cause = the_cause(report, "ROOT_DNS")
     assert "no view of the internet or of these zones" in cause["message"], cause
@@ -49,15 +55,8 @@ def test_every_name_nxdomain_is_a_resolver_without_a_view(world: World) -> None:
 
 
 def test_a_refusing_resolver_has_no_view(world: World) -> None:
-    catalogue = world.scenario_catalogue("genuine", scenarios.GENUINE)
-    _, report, _ = run_netcheck(
-        world,
-        "--region",
-        "testland",
-        "--catalogue",
-        str(catalogue),
-        "--dns-server",
-        plan.DNS_REFUSING,
+    _, report, _ = check_scenarios(
+        world, "genuine", scenarios.GENUINE, "--dns-server", plan.DNS_REFUSING
     )
     cause = the_cause(report, "ROOT_DNS")
     assert cause["evidence"]["outcome"] == "servfail", cause
@@ -65,15 +64,8 @@ def test_a_refusing_resolver_has_no_view(world: World) -> None:
 
 
 def test_a_silent_resolver_is_unreachable(world: World) -> None:
-    catalogue = world.scenario_catalogue("genuine", scenarios.GENUINE)
-    _, report, _ = run_netcheck(
-        world,
-        "--region",
-        "testland",
-        "--catalogue",
-        str(catalogue),
-        "--dns-server",
-        plan.DNS_DROPPED,
+    _, report, _ = check_scenarios(
+        world, "genuine", scenarios.GENUINE, "--dns-server", plan.DNS_DROPPED
     )
     cause = the_cause(report, "ROOT_DNS")
     assert cause["evidence"]["outcome"] == "timeout", cause
@@ -82,15 +74,8 @@ def test_a_silent_resolver_is_unreachable(world: World) -> None:
 
 
 def test_a_resolver_that_answers_everything_is_a_redirect(world: World) -> None:
-    catalogue = world.scenario_catalogue("redirected", scenarios.REDIRECTED)
-    exit_code, report, _ = run_netcheck(
-        world,
-        "--region",
-        "testland",
-        "--catalogue",
-        str(catalogue),
-        "--dns-server",
-        plan.DNS_PORTAL,
+    exit_code, report, _ = check_scenarios(
+        world, "redirected", scenarios.REDIRECTED, "--dns-server", plan.DNS_PORTAL
     )
     assert exit_code == 1
     cause = the_cause(report, "ROOT_DNS_REDIRECT")
@@ -104,8 +89,7 @@ def test_a_resolver_that_answers_everything_is_a_redirect(world: World) -> None:
 
 
 def test_every_direct_connection_refused_is_blocked_egress(world: World) -> None:
-    catalogue = world.scenario_catalogue("egress", scenarios.EGRESS_REFUSED)
-    _, report, _ = run_netcheck(world, "--region", "testland", "--catalogue", str(catalogue))
+    _, report, _ = check_scenarios(world, "egress", scenarios.EGRESS_REFUSED)
     cause = the_cause(report, "ROOT_EGRESS_BLOCKED")
     assert cause["evidence"]["failure"] == "TCP_REFUSED"
     assert "refused" in cause["message"], cause
@@ -114,9 +98,8 @@ def test_every_direct_connection_refused_is_blocked_egress(world: World) -> None
 
 
 def test_a_proxy_that_wants_credentials_for_every_tunnel(world: World) -> None:
-    catalogue = world.scenario_catalogue("proxy-passing", scenarios.PROXY_PASSING)
-    _, report, _ = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue), "--proxy", World.proxy_url()
+    _, report, _ = check_scenarios(
+        world, "proxy-passing", scenarios.PROXY_PASSING, "--proxy", World.proxy_url()
     )
     cause = the_cause(report, "ROOT_PROXY")
     assert cause["evidence"]["failure"] == "PROXY_AUTH_REQUIRED"
@@ -127,8 +110,7 @@ def test_a_proxy_that_wants_credentials_for_every_tunnel(world: World) -> None:
 
 def test_one_inspection_ca_on_every_endpoint_is_interception(world: World) -> None:
     group = (scenarios.by_label("zscaler"), scenarios.by_label("proxy-zscaler"))
-    catalogue = world.scenario_catalogue("all-zscaler", group)
-    _, report, _ = run_netcheck(world, "--region", "testland", "--catalogue", str(catalogue))
+    _, report, _ = check_scenarios(world, "all-zscaler", group)
     cause = the_cause(report, "ROOT_INTERCEPTION")
     assert cause["evidence"]["interceptor"] == "Zscaler", cause
     assert "intercepted by Zscaler" in cause["message"], cause
@@ -139,10 +121,7 @@ def test_one_inspection_ca_on_every_endpoint_is_interception(world: World) -> No
 
 def test_one_failing_target_is_not_a_cause(world: World) -> None:
     group = (*scenarios.GENUINE, scenarios.by_label("tcp-reset"))
-    catalogue = world.scenario_catalogue("one-failing", group)
-    exit_code, report, _ = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue)
-    )
+    exit_code, report, _ = check_scenarios(world, "one-failing", group)
     assert exit_code == 1
     assert causes(report) == [] and report["summary"]["cause"] is None, report["findings"]
     entry = target(report, scenarios.by_label("tcp-reset").host)
@@ -157,10 +136,7 @@ def test_a_lone_target_failing_is_not_a_cause(world: World) -> None:
 
 def test_two_different_failures_are_not_a_cause(world: World) -> None:
     group = (scenarios.by_label("tcp-reset"), scenarios.by_label("absent"))
-    catalogue = world.scenario_catalogue("two-failures", group)
-    exit_code, report, _ = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue)
-    )
+    exit_code, report, _ = check_scenarios(world, "two-failures", group)
     assert exit_code == 1
     assert causes(report) == [], report["findings"]
     assert {"TCP_REFUSED"} <= codes(target(report, group[0].host))

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.world import scenarios
-from tests.world.run import CliRun, codes, finding, run_netcheck, summary, target
+from tests.world.run import CliRun, check_scenarios, codes, finding, run_netcheck, summary, target
 from tests.world.world import World
 
 pytestmark = pytest.mark.world
@@ -28,10 +28,7 @@ def test_canary_under_an_answer_everything_zone_is_noticed(world: World) -> None
 
 
 def test_unreachable_revocation_host_is_a_warning(world: World) -> None:
-    catalogue = world.scenario_catalogue("revocation", scenarios.REVOCATION)
-    exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue)
-    )
+    exit_code, report, stderr = check_scenarios(world, "revocation", scenarios.REVOCATION)
     assert exit_code == 0, stderr + str(report["summary"])
     ok = target(report, scenarios.by_label("crl-ok").host, port=80)
     assert ok["status"] == "pass", summary(ok)

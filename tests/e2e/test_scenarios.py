@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from tests.world import plan, scenarios
-from tests.world.run import CliRun, codes, finding, run_netcheck, summary, target
+from tests.world.run import CliRun, check_scenarios, codes, finding, run_netcheck, summary, target
 from tests.world.scenarios import Scenario
 from tests.world.world import World
 
@@ -113,24 +113,14 @@ def test_genuine_chain_without_its_root_is_untrusted_not_intercepted(world: Worl
 
 
 def test_genuine_chains_pass_on_their_own(world: World) -> None:
-    catalogue = world.scenario_catalogue("genuine", scenarios.GENUINE)
-    exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue)
-    )
+    exit_code, report, stderr = check_scenarios(world, "genuine", scenarios.GENUINE)
     assert exit_code == 0, stderr + str(report["summary"])
     assert report["summary"]["status"] == "pass"
 
 
 def test_dropped_dns_server_times_out(world: World) -> None:
-    catalogue = world.scenario_catalogue("genuine", scenarios.GENUINE)
-    exit_code, report, stderr = run_netcheck(
-        world,
-        "--region",
-        "testland",
-        "--catalogue",
-        str(catalogue),
-        "--dns-server",
-        plan.DNS_DROPPED,
+    exit_code, report, stderr = check_scenarios(
+        world, "genuine", scenarios.GENUINE, "--dns-server", plan.DNS_DROPPED
     )
     assert exit_code == 1, stderr
     for scenario in scenarios.GENUINE:
@@ -141,15 +131,8 @@ def test_dropped_dns_server_times_out(world: World) -> None:
 
 def test_dns_server_option_replaces_the_system_resolver(world: World) -> None:
     """The proxy's resolver knows a name the client's does not: asking it directly passes."""
-    catalogue = world.scenario_catalogue("proxy-passing", scenarios.PROXY_PASSING)
-    exit_code, report, stderr = run_netcheck(
-        world,
-        "--region",
-        "testland",
-        "--catalogue",
-        str(catalogue),
-        "--dns-server",
-        plan.DNS_PROXY_VIEW,
+    exit_code, report, stderr = check_scenarios(
+        world, "proxy-passing", scenarios.PROXY_PASSING, "--dns-server", plan.DNS_PROXY_VIEW
     )
     assert exit_code == 0, stderr + str(report["summary"])
     entry = target(report, scenarios.by_label("proxy-only").host)
@@ -190,9 +173,8 @@ def test_a_certificate_expiring_in_ten_days_is_a_warning(scenario_run: ScenarioR
 
 def test_a_shorter_window_silences_the_expiry_warning(world: World) -> None:
     group = (scenarios.by_label("expiring"),)
-    catalogue = world.scenario_catalogue("expiring", group)
-    exit_code, report, stderr = run_netcheck(
-        world, "--region", "testland", "--catalogue", str(catalogue), "--expiry-warning-days", "5"
+    exit_code, report, stderr = check_scenarios(
+        world, "expiring", group, "--expiry-warning-days", "5"
     )
     assert exit_code == 0, stderr
     assert target(report, group[0].host)["status"] == "pass"

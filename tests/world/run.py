@@ -7,12 +7,13 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from tests.world import plan
 from tests.world.catalogue import REPO
+from tests.world.scenarios import Scenario
 from tests.world.world import World
 
 DEFAULT_TIMEOUT = "2"
@@ -103,6 +104,12 @@ def run_netcheck(world: World, *args: str) -> Result:
     """(exit code, JSON report, stderr) of one run."""
     run, report = run_json(world, *args)
     return Result(run.exit_code, report, run.stderr)
+
+
+def check_scenarios(world: World, name: str, group: Sequence[Scenario], *args: str) -> Result:
+    """run_netcheck over a catalogue of `group`'s scenarios (region testland), with ARGS."""
+    catalogue = world.scenario_catalogue(name, group)
+    return run_netcheck(world, "--region", "testland", "--catalogue", str(catalogue), *args)
 
 
 def target(report: dict[str, Any], host: str, port: int = 443) -> dict[str, Any]:
