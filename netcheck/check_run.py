@@ -68,8 +68,9 @@ def probe_settings(
 def _allow_open_files(concurrency: int) -> None:
     """Raise the soft limit on open files so every probe in flight gets its descriptors.
 
-    A probe holds up to four at once (two DNS sockets, then its TCP socket and a selector);
-    the common soft limit of 1024 would cap a full run well below --concurrency.
+    A probe holds up to four at once (its two DNS queries' sockets and the OS resolver's, in
+    its thread; then its TCP socket, beside the lookup when it goes through a proxy); the
+    common soft limit of 1024 would cap a full run well below --concurrency.
     """
     try:
         import resource

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from netcheck import DEFAULT_EXPIRY_WARNING_DAYS
+from netcheck import DEFAULT_CONCURRENCY, DEFAULT_EXPIRY_WARNING_DAYS
 from netcheck.errors import UsageError
 from netcheck.formats import Format, ListingFormat
 
@@ -207,7 +207,7 @@ def probe_options(formats: Iterable[Format]) -> Callable[[F], F]:
             number_option(
                 "--concurrency",
                 click.IntRange(min=1, max=1024),
-                256,
+                DEFAULT_CONCURRENCY,
                 "N",
                 "Targets probed at the same time; more wait their turn.",
             ),

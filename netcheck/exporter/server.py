@@ -22,6 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from netcheck import DEFAULT_CONCURRENCY
 from netcheck.errors import UsageError
 from netcheck.expand import Selection
 from netcheck.exporter.config import Module, WebConfig
@@ -30,9 +31,6 @@ from netcheck.exporter.request import BadRequest, parse_probe, probe_deadline, s
 # The text format every Prometheus version reads (prometheus-client's default names 1.0.0).
 TEXT_FORMAT = "text/plain; version=0.0.4; charset=utf-8"
 PLAIN = "text/plain; charset=utf-8"
-# Targets of one probe in flight at once, as `check --concurrency`'s default: a whole region
-# with every ID is one wave.
-PROBE_CONCURRENCY = 256
 # A client that neither sends its request nor reads the answer is dropped after this long.
 CONNECTION_TIMEOUT = 30.0
 LANDING = """netcheck exporter
@@ -158,7 +156,7 @@ def run_probe(module: Module, selection: Selection, timeout: float) -> str:
     from netcheck.report import prometheus
 
     settings = probe_settings(
-        module.ca_bundle, module.dns_server, timeout, PROBE_CONCURRENCY, module.proxy
+        module.ca_bundle, module.dns_server, timeout, DEFAULT_CONCURRENCY, module.proxy
     )
     report = run_check(module.catalogue, selection, settings, canary_label())
     return prometheus.render(report)

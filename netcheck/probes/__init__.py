@@ -1,14 +1,14 @@
-"""The only network code: probes every target concurrently, step by step, and never raises."""
+"""The only network code: probes every target concurrently, step by step, on one event loop,
+and never raises."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import importlib
-import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol
 
 from netcheck.address_kinds import is_sinkhole
 from netcheck.models import (
@@ -21,8 +21,8 @@ from netcheck.models import (
     Target,
     TlsObservation,
 )
+from netcheck.probes import event_loop
 from netcheck.probes import resolve as dns_probe
-from netcheck.probes.threads import Threads, probing_switch_interval
 from netcheck.probes.transport import connect, connect_host, open_tunnel, proxy_auth_headers
 
 # OpenSSL, the certificate code and HTTP are imported by probe_all once the first lookups are
@@ -32,9 +32,6 @@ if TYPE_CHECKING:
 
     from netcheck import certs
     from netcheck.probes.tls import Verdicts
-
-
-T = TypeVar("T")
 
 
 class Observer(Protocol):
@@ -60,42 +57,24 @@ class _Tools:
 class _Run:
     settings: ProbeSettings
     resolvers: dns_probe.Resolvers
-    dns_pool: Executor
-    tools: Future[_Tools]
+    tools: asyncio.Future[_Tools]
+    slots: asyncio.Semaphore  # probes in flight, at most settings.concurrency
     # Every lookup of the run by host name: a name two targets share is asked once
-    lookups: dict[str, Future[DnsObservation]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lookups: dict[str, asyncio.Task[DnsObservation]] = field(default_factory=dict)
 
-    def resolve(self, host: str) -> DnsObservation:
-        """The lookup of `host`, asked from this thread unless another target asked it."""
-        future, mine = self._claim(host)
-        if mine:
-            _settle(future, dns_probe.resolve, host, self.resolvers, self.dns_pool)
-        return future.result()
-
-    def lookup(self, host: str) -> Future[DnsObservation]:
-        """The lookup of `host` in the DNS pool (beside a proxy tunnel), or the one asked."""
-        future, mine = self._claim(host)
-        if mine:
-            self.dns_pool.submit(
-                _settle, future, dns_probe.resolve, host, self.resolvers, self.dns_pool
+    def lookup(self, host: str) -> asyncio.Task[DnsObservation]:
+        """The lookup of `host`, asked now unless another target asked it already."""
+        task = self.lookups.get(host)
+        if task is None:
+            task = self.lookups[host] = asyncio.ensure_future(
+                dns_probe.resolve(host, self.resolvers)
             )
-        return future
-
-    def _claim(self, host: str) -> tuple[Future[DnsObservation], bool]:
-        with self.lock:
-            future = self.lookups.get(host)
-            if future is not None:
-                return future, False
-            future = self.lookups[host] = Future()
-            return future, True
+        return task
 
 
-def _settle(future: Future[T], work: Callable[..., T], *args: object) -> None:
-    try:
-        future.set_result(work(*args))
-    except BaseException as exc:  # whoever waits on the lookup hears of it
-        future.set_exception(exc)
+# The run's threads are for getaddrinfo: a probe in flight waits on at most two at once (its
+# own name's, and the proxy's name while it opens a tunnel).
+BLOCKING_CALLS_PER_PROBE = 2
 
 
 def probe_all(
@@ -109,29 +88,52 @@ def probe_all(
     `meanwhile` runs once every probe is under way, while they wait on the network: work the
     caller needs afterwards (loading its rules) then costs no time after the last answer.
     """
-    resolvers = dns_probe.make_resolvers(settings.dns_server, settings.timeout)
     workers = max(1, min(settings.concurrency, len(targets)))
-    # Each probe asks its name from its own thread, with the AAAA query and the OS resolver
-    # in the DNS pool beside it; through a proxy the lookup itself runs there too, hence
-    # three per probe: a narrower pool could fill up with waiting lookups and deadlock.
-    with probing_switch_interval(), Threads(workers) as pool, Threads(3 * workers) as dns_pool:
-        if observer is not None:
-            observer.started(len(targets))
-        tools: Future[_Tools] = Future()
-        run = _Run(settings, resolvers, dns_pool, tools)
-        # The probes start with their lookups; OpenSSL, the certificate code and h11 load
-        # while the first answers travel (about 40 ms), and the probes wait for them only
-        # once their name has answered.
-        futures = [pool.submit(_probe_and_report, run, target, observer) for target in targets]
-        try:
-            tools.set_result(_load_tools(settings))
-        except BaseException as exc:  # an unreadable CA bundle: no probe goes further
-            tools.set_exception(exc)
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        if meanwhile is not None:
-            meanwhile()
-        return [future.result() for future in futures]
+    return event_loop.run(
+        _probe_all(targets, settings, workers, observer, meanwhile),
+        threads=BLOCKING_CALLS_PER_PROBE * workers,
+    )
+
+
+async def _probe_all(
+    targets: Sequence[Target],
+    settings: ProbeSettings,
+    workers: int,
+    observer: Observer | None,
+    meanwhile: Callable[[], object] | None,
+) -> list[Observation]:
+    resolvers = dns_probe.make_resolvers(settings.dns_server, settings.timeout)
+    if observer is not None:
+        observer.started(len(targets))
+    loop = asyncio.get_running_loop()
+    run = _Run(settings, resolvers, loop.create_future(), asyncio.Semaphore(workers))
+    probes = [asyncio.ensure_future(_probe_and_report(run, t, observer)) for t in targets]
+    # Each probe sends its queries within its first few steps on the loop; OpenSSL, the
+    # certificate code and h11 load once they are on their way, blocking the loop while the
+    # answers travel (about 40 ms), and the probes wait for them only once their name has
+    # answered.
+    for _ in range(_STEPS_TO_FIRST_QUERY):
+        await asyncio.sleep(0)
+    try:
+        run.tools.set_result(_load_tools(settings))
+    except BaseException as exc:  # an unreadable CA bundle: no probe goes further
+        # Failing the tools stops a probe whose cancelling asyncio.wait_for lost (before 3.12
+        # it can, when the step it bounds ends at that moment); the run raises regardless.
+        run.tools.set_exception(exc)
+        run.tools.exception()  # seen here: asyncio need not report it as never retrieved
+        for probe_task in probes:
+            probe_task.cancel()
+        await asyncio.gather(*probes, return_exceptions=True)
+        raise
+    if meanwhile is not None:
+        meanwhile()
+    return list(await asyncio.gather(*probes))
+
+
+# Loop iterations from a probe's start to its DNS queries' leaving: the probe's first step,
+# then dnspython's (it opens each query's socket as an asyncio endpoint, which is ready one
+# iteration later). Fewer only means that the tools load before some queries leave.
+_STEPS_TO_FIRST_QUERY = 3
 
 
 def _load_tools(settings: ProbeSettings) -> _Tools:
@@ -144,71 +146,73 @@ def _load_tools(settings: ProbeSettings) -> _Tools:
     return _Tools(make_context(), make_legacy_context(), stores)
 
 
-def _probe_and_report(run: _Run, target: Target, observer: Observer | None) -> Observation:
-    try:
-        observation = probe(run, target)
-    except Exception as exc:  # a bug must not lose the other targets' results
-        observation = Observation(
-            checked_at=_now(),
-            http=HttpObservation(
-                Outcome.ERROR, error=f"internal error: {type(exc).__name__}: {exc}"
-            ),
-        )
+async def _probe_and_report(run: _Run, target: Target, observer: Observer | None) -> Observation:
+    async with run.slots:
+        try:
+            observation = await probe(run, target)
+        except Exception as exc:  # a bug must not lose the other targets' results
+            observation = Observation(
+                checked_at=_now(),
+                http=HttpObservation(
+                    Outcome.ERROR, error=f"internal error: {type(exc).__name__}: {exc}"
+                ),
+            )
     if observer is not None:
         observer.finished(target, observation)
     return observation
 
 
-def probe(run: _Run, target: Target) -> Observation:
+async def probe(run: _Run, target: Target) -> Observation:
     """Resolve, connect (directly or through the proxy), shake hands, then one request."""
     settings = run.settings
     proxy = settings.proxy_for(target.host)
     at = Observation(_now(), proxy.redacted_url if proxy else None)
     if proxy is not None and target.scheme == "http":
-        return _plain_via_proxy(run, target, at, proxy)
+        return await _plain_via_proxy(run, target, at, proxy)
     if proxy is not None:
         # The proxy resolves the name; ours is asked alongside, as evidence only.
-        dns_future = run.lookup(target.host)
-        sock, tcp, proxy_obs = open_tunnel(proxy, target.host, target.port, settings.timeout)
-        dns_obs: DnsObservation | None = dns_future.result()
+        lookup = run.lookup(target.host)
+        stream, tcp, proxy_obs = await open_tunnel(
+            proxy, target.host, target.port, settings.timeout
+        )
+        dns_obs: DnsObservation | None = await lookup
     else:
-        dns_obs, proxy_obs = run.resolve(target.host), None
+        dns_obs, proxy_obs = await run.lookup(target.host), None
         if dns_obs.outcome is not Outcome.OK:
             return replace(at, dns=dns_obs)
         # A sinkhole answer leads nowhere (or to a local service): there is nothing to try.
         reachable = tuple(a for a in dns_obs.addresses if not is_sinkhole(a))
         if not reachable:
             return replace(at, dns=dns_obs)
-        sock, tcp = connect(reachable, target.port, settings.timeout)
-    if sock is None:
+        stream, tcp = await connect(reachable, target.port, settings.timeout)
+    if stream is None:
         return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp)
     tls: TlsObservation | None = None
     try:
-        # loaded by now, or loading in the main thread while this name was asked
-        tools = run.tools.result()
-        from netcheck.probes.http import PlainStream, request
-        from netcheck.probes.tls import TlsStream, handshake, judge
+        # loaded by now, or loading while this name was asked
+        tools = await run.tools
+        from netcheck.probes.http import request
+        from netcheck.probes.tls import handshake, judge
 
         if target.scheme == "https":
-            conn, tls, chain = handshake(sock, target.host, tools.context, settings.timeout)
-            if conn is None:
+            secured, tls, chain = await handshake(
+                stream, target.host, tools.context, settings.timeout
+            )
+            if secured is None:
                 if tls.outcome in _RETRIED:
-                    tls = _second_attempt(run, tools, target, tcp.address, tls)
+                    tls = await _second_attempt(run, tools, target, tcp.address, tls)
                 return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls)
             # The request leaves first and the chain is judged while its answer travels: with
             # many targets finishing their handshakes together, judging first would queue
             # every request behind the others' CPU work.
-            exchange = request(
-                TlsStream(conn, sock), "https", target.host, target.port, settings.timeout
-            )
+            exchange = await request(secured, "https", target.host, target.port, settings.timeout)
             tls = judge(tls, chain, target.host, tools.stores, tools.verdicts)
-            http = exchange.response()
+            http = await exchange.response()
         else:
-            http = request(
-                PlainStream(sock), "http", target.host, target.port, settings.timeout
-            ).response()
+            exchange = await request(stream, "http", target.host, target.port, settings.timeout)
+            http = await exchange.response()
     finally:
-        sock.close()
+        stream.close()
     return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls, http=http)
 
 
@@ -217,7 +221,7 @@ def probe(run: _Run, target: Target) -> Observation:
 _RETRIED = (Outcome.RESET, Outcome.PROTOCOL, Outcome.ERROR)
 
 
-def _second_attempt(
+async def _second_attempt(
     run: _Run, tools: _Tools, target: Target, address: str | None, failed: TlsObservation
 ) -> TlsObservation:
     """One more handshake, on a new connection (or tunnel), that allows legacy versions."""
@@ -225,37 +229,40 @@ def _second_attempt(
 
     settings = run.settings
     if settings.proxy is not None:
-        sock, _, _ = open_tunnel(settings.proxy, target.host, target.port, settings.timeout)
+        stream, _, _ = await open_tunnel(settings.proxy, target.host, target.port, settings.timeout)
     elif address is not None:
-        sock, _ = connect((address,), target.port, settings.timeout)
+        stream, _ = await connect((address,), target.port, settings.timeout)
     else:
         return failed
-    if sock is None:
+    if stream is None:
         return failed
-    version, cipher = legacy_attempt(sock, target.host, tools.legacy_context, settings.timeout)
+    version, cipher = await legacy_attempt(
+        stream, target.host, tools.legacy_context, settings.timeout
+    )
     return replace(failed, legacy_version=version, legacy_cipher=cipher)
 
 
-def _plain_via_proxy(
+async def _plain_via_proxy(
     run: _Run, target: Target, at: Observation, proxy: ProxySettings
 ) -> Observation:
     """Plain HTTP goes to the proxy as an absolute-form request: many proxies refuse CONNECT
     to port 80, yet forward GET http://host/ (this is how revocation checks travel)."""
     timeout = run.settings.timeout
-    dns_future = run.lookup(target.host)
-    sock, tcp = connect_host(proxy.host, proxy.port, timeout)
-    dns_obs = dns_future.result()
-    if sock is None:
+    lookup = run.lookup(target.host)
+    stream, tcp = await connect_host(proxy.host, proxy.port, timeout)
+    dns_obs = await lookup
+    if stream is None:
         return replace(at, dns=dns_obs, tcp=tcp)
     try:
-        run.tools.result()  # h11 loads with the rest, in the main thread
-        from netcheck.probes.http import PlainStream, request
+        await run.tools  # h11 loads with the rest
+        from netcheck.probes.http import request
 
-        http = request(
-            PlainStream(sock), "http", target.host, target.port, timeout, proxy_auth_headers(proxy)
-        ).response()
+        exchange = await request(
+            stream, "http", target.host, target.port, timeout, proxy_auth_headers(proxy)
+        )
+        http = await exchange.response()
     finally:
-        sock.close()
+        stream.close()
     return replace(at, dns=dns_obs, tcp=tcp, http=http)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from typing import Protocol
 
@@ -10,24 +9,23 @@ import h11
 
 from netcheck import __version__
 from netcheck.models import HttpObservation, Outcome
-from netcheck.probes.transport import StepTimeout, wait
+from netcheck.probes.transport import CHUNK, StepTimeout
 
 _BODY_LIMIT = 16 * 1024
 _EXCERPT = 300
 _MAX_HEAD = 64 * 1024
-_CHUNK = 65536
 
 
 class Stream(Protocol):
     """The open connection: plain TCP, or TLS over it. Both raise StepTimeout at `deadline`,
     OSError when the connection fails, and read b"" once the peer has closed."""
 
-    def read(self, max_bytes: int, deadline: float) -> bytes: ...
+    async def read(self, max_bytes: int, deadline: float) -> bytes: ...
 
-    def write(self, data: bytes, deadline: float) -> None: ...
+    async def write(self, data: bytes, deadline: float) -> None: ...
 
 
-def request(
+async def request(
     stream: Stream,
     scheme: str,
     host: str,
@@ -52,7 +50,7 @@ def request(
     connection = exchange.connection
     try:
         head = connection.send(h11.Request(method=b"GET", target=target, headers=headers))
-        stream.write(head + connection.send(h11.EndOfMessage()), exchange.deadline)
+        await stream.write(head + connection.send(h11.EndOfMessage()), exchange.deadline)
     except OSError as exc:  # StepTimeout is one
         exchange.failure = exc
     return exchange
@@ -68,12 +66,12 @@ class Exchange:
         self.connection = h11.Connection(h11.CLIENT, max_incomplete_event_size=_MAX_HEAD)
         self.failure: OSError | None = None  # sending failed
 
-    def response(self) -> HttpObservation:
+    async def response(self) -> HttpObservation:
         """The status, the headers and the start of the body, or why there is none."""
         try:
             if self.failure is not None:
                 raise self.failure
-            response, body = _receive(self.connection, self.stream, self.deadline)
+            response, body = await _receive(self.connection, self.stream, self.deadline)
         except StepTimeout:
             outcome, error = Outcome.TIMEOUT, "no HTTP answer in time"
         except h11.RemoteProtocolError as exc:
@@ -97,7 +95,7 @@ class Exchange:
         return HttpObservation(outcome, error=error, duration_ms=_since(self.started))
 
 
-def _receive(
+async def _receive(
     connection: h11.Connection, stream: Stream, deadline: float
 ) -> tuple[h11.Response | None, bytes]:
     """The response head and up to _BODY_LIMIT bytes of its body; no head when the peer
@@ -107,7 +105,7 @@ def _receive(
     while True:
         event = connection.next_event()
         if event is h11.NEED_DATA:
-            data = stream.read(_CHUNK, deadline)
+            data = await stream.read(CHUNK, deadline)
             if not data and response is None:
                 return None, b""
             connection.receive_data(data)
@@ -129,21 +127,3 @@ def _since(started: float) -> float:
 def _excerpt(body: bytes) -> str | None:
     text = " ".join(body.decode("utf-8", "replace").split())
     return text[:_EXCERPT] or None
-
-
-class PlainStream:
-    """A plain TCP socket (port-80 revocation hosts, and plain HTTP to a proxy)."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self._sock = sock
-        sock.setblocking(False)
-
-    def read(self, max_bytes: int, deadline: float) -> bytes:
-        wait(self._sock, write=False, deadline=deadline)
-        return self._sock.recv(max_bytes)
-
-    def write(self, data: bytes, deadline: float) -> None:
-        view = memoryview(data)
-        while view:
-            wait(self._sock, write=True, deadline=deadline)
-            view = view[self._sock.send(view) :]

@@ -3,21 +3,24 @@ asks the operating system's resolver alongside, as the worker resolves."""
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import socket
 import sys
 import time
 from collections.abc import Callable, Iterable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
+import dns.asyncresolver
 import dns.exception
 import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
 from netcheck.models import OS_RESOLVER, DnsObservation, Outcome
+from netcheck.probes import event_loop
+from netcheck.probes.dns_backend import BACKEND
 
 # When A and AAAA fail differently, the more telling outcome wins: an authoritative NXDOMAIN
 # says more than a server failure, which says more than silence.
@@ -31,7 +34,7 @@ class Resolvers:
     """How one run resolves: dnspython's resolver (None when the system's configuration could
     not be read, `problem` says why) and whether the OS resolver is asked too."""
 
-    dns: dns.resolver.Resolver | None
+    dns: dns.asyncresolver.Resolver | None
     problem: str | None = None
     # getaddrinfo goes through the hosts file and Windows' NRPT as the worker does; it is
     # asked only when no --dns-server was given, so that no query leaves for servers the user
@@ -48,13 +51,13 @@ def make_resolvers(
     """The given server, or the system's configuration (on Windows through the Win32 API)."""
     system = getaddrinfo or socket.getaddrinfo
     if dns_server is not None:
-        resolver = dns.resolver.Resolver(configure=False)
+        resolver = dns.asyncresolver.Resolver(configure=False)
         resolver.nameservers = [dns_server]
         return Resolvers(_timed(resolver, timeout))
     try:
         if (platform or sys.platform) == "win32":
             _use_win32_api()
-        resolver = dns.resolver.Resolver()
+        resolver = dns.asyncresolver.Resolver()
     except (dns.exception.DNSException, OSError) as exc:
         problem = f"the system's DNS resolver configuration cannot be read: {exc}"
         return Resolvers(None, problem, system)
@@ -69,20 +72,23 @@ def _use_win32_api() -> None:
     win32util.set_config_method(win32util.ConfigMethod.Win32)
 
 
-def _timed(resolver: dns.resolver.Resolver, timeout: float) -> dns.resolver.Resolver:
+def _timed(resolver: dns.asyncresolver.Resolver, timeout: float) -> dns.asyncresolver.Resolver:
     resolver.timeout = timeout
     resolver.lifetime = timeout
     return resolver
 
 
-def resolve(host: str, resolvers: Resolvers, pool: Executor) -> DnsObservation:
+async def resolve(host: str, resolvers: Resolvers) -> DnsObservation:
     """Ask for A and AAAA at the same time, so one silent resolver costs one timeout; the OS
-    resolver is asked in parallel, never before the first query."""
+    resolver is asked in parallel (in a thread: getaddrinfo blocks), once both queries are
+    on their way."""
     started = time.monotonic()
     resolver = resolvers.dns
     if resolver is None:
         assert resolvers.system is not None
-        outcome, addresses, error = _system_lookup(resolvers.system, host)
+        outcome, addresses, error = await event_loop.in_thread(
+            _system_lookup, resolvers.system, host
+        )
         return DnsObservation(
             outcome,
             (OS_RESOLVER,),
@@ -93,35 +99,50 @@ def resolve(host: str, resolvers: Resolvers, pool: Executor) -> DnsObservation:
             system_addresses=addresses,
             system_error=error,
         )
-    aaaa = pool.submit(_query, resolver, host, dns.rdatatype.AAAA)
-    system: Future[tuple[Outcome, tuple[str, ...], str | None]] | None = None
+    queries = [
+        asyncio.ensure_future(_query(resolver, host, rdtype))
+        for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
+    ]
+    system: asyncio.Future[tuple[Outcome, tuple[str, ...], str | None]] | None = None
     if resolvers.system is not None:
-        system = pool.submit(_system_lookup, resolvers.system, host)
-    results = [_query(resolver, host, dns.rdatatype.A), aaaa.result()]
+        system = asyncio.ensure_future(event_loop.in_thread(_system_lookup, resolvers.system, host))
+    replies = [await query for query in queries]
     servers = tuple(str(s) for s in resolver.nameservers)
     duration = (time.monotonic() - started) * 1000
-    addresses = tuple(a for r in results for a in r[1])
-    cnames = next((r[2] for r in results if r[2]), ())
+    addresses = tuple(a for r in replies for a in r.addresses)
     system_addresses, system_error = None, None
     if system is not None:
-        _, system_addresses, system_error = system.result()
+        _, system_addresses, system_error = await system
     if addresses:
+        # the chain of the query that answered: the other's (most often AAAA's "no answer")
+        # would name the same aliases
+        answered = next(r for r in replies if r.addresses)
         return DnsObservation(
-            Outcome.OK, servers, addresses, cnames, None, duration, system_addresses, system_error
+            Outcome.OK,
+            servers,
+            addresses,
+            answered.cnames(),
+            None,
+            duration,
+            system_addresses,
+            system_error,
         )
-    outcome, error = min(((r[0], r[3]) for r in results), key=lambda pair: _RANK.index(pair[0]))
+    cnames = next((c for r in replies if (c := r.cnames())), ())
+    worst = min(replies, key=lambda r: _RANK.index(r.outcome))
     return DnsObservation(
-        outcome, servers, (), cnames, error, duration, system_addresses, system_error
+        worst.outcome, servers, (), cnames, worst.error(), duration, system_addresses, system_error
     )
 
 
 def resolve_hosts(hosts: Iterable[str], timeout: float = 5.0) -> dict[str, DnsObservation]:
     """Today's answers for each name from the system's resolvers (`netcheck rules --resolve`)."""
     resolvers = make_resolvers(None, timeout)
-    # resolve() asks for AAAA and the OS resolver in the pool while it asks for A itself; one
-    # host at a time
-    with ThreadPoolExecutor(2, thread_name_prefix="dns") as pool:
-        return {host: resolve(host, resolvers, pool) for host in dict.fromkeys(hosts)}
+    names = list(dict.fromkeys(hosts))
+
+    async def every() -> list[DnsObservation]:
+        return list(await asyncio.gather(*(resolve(host, resolvers) for host in names)))
+
+    return dict(zip(names, event_loop.run(every(), threads=len(names)), strict=True))
 
 
 def _system_lookup(
@@ -143,25 +164,50 @@ def _system_lookup(
     return (Outcome.OK if addresses else Outcome.NO_ANSWER), addresses, None
 
 
-def _query(
-    resolver: dns.resolver.Resolver, host: str, rdtype: dns.rdatatype.RdataType
-) -> tuple[Outcome, tuple[str, ...], tuple[str, ...], str | None]:
+@dataclass(frozen=True)
+class _Reply:
+    """One query's outcome. Its CNAME chain and its error's words are worked out only when
+    the observation uses them: for most names one of the two queries has no answer, and
+    following its chain again would cost as much as parsing it."""
+
+    outcome: Outcome
+    addresses: tuple[str, ...] = ()
+    chain: tuple[dns.rrset.RRset, ...] | None = None
+    failure: dns.exception.DNSException | None = None
+
+    def cnames(self) -> tuple[str, ...]:
+        if self.chain is not None:
+            return _names(self.chain)
+        if isinstance(self.failure, dns.resolver.NoAnswer):
+            return _cnames(self.failure.kwargs.get("response"))
+        return ()
+
+    def error(self) -> str | None:
+        return None if self.failure is None else str(self.failure)
+
+
+async def _query(
+    resolver: dns.asyncresolver.Resolver, host: str, rdtype: dns.rdatatype.RdataType
+) -> _Reply:
     try:
-        answer = resolver.resolve(host, rdtype, search=False)
-    except dns.resolver.NXDOMAIN as exc:
-        return Outcome.NXDOMAIN, (), (), str(exc)
-    except dns.resolver.NoAnswer as exc:
-        cnames = _cnames(exc.kwargs.get("response"))
-        return Outcome.NO_ANSWER, (), cnames, str(exc)
-    except dns.resolver.NoNameservers as exc:
-        return Outcome.SERVFAIL, (), (), str(exc)
-    except dns.exception.Timeout as exc:
-        return Outcome.TIMEOUT, (), (), str(exc)
+        answer = await resolver.resolve(host, rdtype, search=False, backend=BACKEND)
     except dns.exception.DNSException as exc:
-        return Outcome.ERROR, (), (), str(exc)
-    addresses = tuple(rdata.to_text() for rdata in answer)
+        return _Reply(_outcome(exc), failure=exc)
     # The answer already followed the chain; following it again costs as much as the parse.
-    return Outcome.OK, addresses, _names(answer.chaining_result.cnames), None
+    addresses = tuple(rdata.to_text() for rdata in answer)
+    return _Reply(Outcome.OK, addresses, tuple(answer.chaining_result.cnames))
+
+
+def _outcome(exc: dns.exception.DNSException) -> Outcome:
+    if isinstance(exc, dns.resolver.NXDOMAIN):
+        return Outcome.NXDOMAIN
+    if isinstance(exc, dns.resolver.NoAnswer):
+        return Outcome.NO_ANSWER
+    if isinstance(exc, dns.resolver.NoNameservers):
+        return Outcome.SERVFAIL
+    if isinstance(exc, dns.exception.Timeout):
+        return Outcome.TIMEOUT
+    return Outcome.ERROR
 
 
 def _cnames(response: object) -> tuple[str, ...]:

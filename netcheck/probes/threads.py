@@ -1,23 +1,21 @@
-"""An executor whose threads start without a handshake, for the probes' hundreds of threads.
+"""An executor whose threads start without a handshake, for a run's hundreds of getaddrinfo
+calls (the only blocking calls of the probes, netcheck.probes.event_loop).
 
 threading.Thread.start() waits until the new thread has run its first Python lines, which
-needs the GIL; in a run whose other threads keep the GIL busy, each start costs the starting
-thread up to a switch interval (5 ms). ThreadPoolExecutor starts one thread per submit, so the
-first wave of an --all-regions run (256 lookups, then as many AAAA queries, OS lookups and
-probes) spent a large part of its first second waiting on starts, one after another. These
-threads are started with _thread.start_new_thread, which returns at once; a finished thread
-takes the next queued work, as ThreadPoolExecutor's do.
+needs the GIL; while the event loop keeps the GIL busy, each start costs the loop up to a
+switch interval (5 ms). ThreadPoolExecutor starts one thread per submit, so the first wave of
+an --all-regions run (270 names) would wait on starts, one after another. These threads are
+started with _thread.start_new_thread, which returns at once; a finished thread takes the
+next queued work, as ThreadPoolExecutor's do.
 """
 
 from __future__ import annotations
 
 import _thread
-import sys
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar
 
 P = ParamSpec("P")
@@ -97,32 +95,3 @@ class Threads(Executor):
             if wait:
                 while self._running:
                     self._all_done.wait()
-
-
-# While probes run, a thread that waits for the GIL wakes every switch interval to ask for it.
-# With hundreds of probe threads waiting, the default 5 ms made those wake-ups most of the
-# run's system time; the probes' own Python work comes in pieces far shorter than 20 ms, each
-# ending in a blocking call that hands the GIL over anyway.
-PROBING_SWITCH_INTERVAL = 0.02
-_interval_lock = threading.Lock()
-_probing = 0
-_saved_interval = 0.0
-
-
-@contextmanager
-def probing_switch_interval() -> Iterator[None]:
-    """The longer switch interval for as long as any probe run lasts (the exporter may run
-    several at once); the interpreter's own afterwards."""
-    global _probing, _saved_interval
-    with _interval_lock:
-        if _probing == 0:
-            _saved_interval = sys.getswitchinterval()
-            sys.setswitchinterval(max(PROBING_SWITCH_INTERVAL, _saved_interval))
-        _probing += 1
-    try:
-        yield
-    finally:
-        with _interval_lock:
-            _probing -= 1
-            if _probing == 0:
-                sys.setswitchinterval(_saved_interval)

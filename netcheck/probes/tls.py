@@ -1,17 +1,23 @@
-"""The TLS handshake with pyOpenSSL: it keeps the whole presented chain, trusted or not."""
+"""The TLS handshake with pyOpenSSL: it keeps the whole presented chain, trusted or not.
+
+OpenSSL speaks through memory buffers and the event loop carries their bytes, so that one
+thread drives every handshake of a run, with any event loop (Windows' too).
+"""
 
 from __future__ import annotations
 
-import socket
 import time
+from collections.abc import Callable
 from dataclasses import replace
-from typing import Any
+from typing import TypeVar
 
 from OpenSSL import SSL, crypto
 
 from netcheck import certs
 from netcheck.models import Outcome, TlsObservation, TrustVerdict
-from netcheck.probes.transport import StepTimeout, classify_os_error, wait
+from netcheck.probes.transport import CHUNK, PlainSocket, StepTimeout, classify_os_error
+
+T = TypeVar("T")
 
 # OpenSSL's words for "no TLS version both sides accept" (as client or from the server's alert).
 _PROTOCOL_WORDS = (
@@ -22,6 +28,10 @@ _PROTOCOL_WORDS = (
     "version too low",
     "tlsv1 alert protocol",
 )
+
+
+class PeerClosed(ConnectionError):
+    """The peer closed the connection before the handshake was done."""
 
 
 def make_context() -> SSL.Context:
@@ -45,31 +55,30 @@ def make_legacy_context() -> SSL.Context:
     return context
 
 
-def legacy_attempt(
-    sock: socket.socket, host: str, context: SSL.Context, timeout: float
+async def legacy_attempt(
+    transport: PlainSocket, host: str, context: SSL.Context, timeout: float
 ) -> tuple[str | None, str | None]:
-    """The version and cipher a legacy handshake negotiates, or (None, None); closes `sock`."""
+    """The version and cipher a legacy handshake negotiates, or (None, None); closes it."""
     try:
-        conn, observation, _ = handshake(sock, host, context, timeout)
-        if conn is None:
+        stream, observation, _ = await handshake(transport, host, context, timeout)
+        if stream is None:
             return None, None
         return observation.version, observation.cipher
     finally:
-        sock.close()
+        transport.close()
 
 
-def handshake(
-    sock: socket.socket, host: str, context: SSL.Context, timeout: float
-) -> tuple[SSL.Connection | None, TlsObservation, list[crypto.X509]]:
+async def handshake(
+    transport: PlainSocket, host: str, context: SSL.Context, timeout: float
+) -> tuple[TlsStream | None, TlsObservation, list[crypto.X509]]:
     """Shake hands with SNI `host` and capture the presented chain, to be judged by `judge`."""
     started = time.monotonic()
-    deadline = started + timeout
-    conn = SSL.Connection(context, sock)
+    conn = SSL.Connection(context, None)
     conn.set_tlsext_host_name(host.encode("idna"))
     conn.set_connect_state()
-    sock.setblocking(False)
+    stream = TlsStream(conn, transport)
     try:
-        drive(conn, sock, deadline, conn.do_handshake)
+        await stream.drive(started + timeout, conn.do_handshake)
     except (SSL.Error, OSError) as exc:
         outcome, error = classify_tls_error(exc)
         return None, TlsObservation(outcome, error=error, duration_ms=_since(started)), []
@@ -79,7 +88,7 @@ def handshake(
         cipher=conn.get_cipher_name(),
         duration_ms=_since(started),
     )
-    return conn, observation, conn.get_peer_cert_chain() or []
+    return stream, observation, conn.get_peer_cert_chain() or []
 
 
 # A run's verdicts by presented chain (its certificates' DER, leaf first); every verdict is
@@ -113,34 +122,18 @@ def judge(
     )
 
 
-def drive(
-    conn: SSL.Connection, sock: socket.socket, deadline: float, operation: Any, *args: Any
-) -> Any:
-    """Run a pyOpenSSL call on a non-blocking socket, waiting as OpenSSL asks, until deadline."""
-    while True:
-        try:
-            return operation(*args)
-        except SSL.WantReadError:
-            wait(sock, write=False, deadline=deadline)
-        except SSL.WantWriteError:
-            wait(sock, write=True, deadline=deadline)
-
-
 def classify_tls_error(exc: BaseException) -> tuple[Outcome, str]:
     if isinstance(exc, StepTimeout):
         return Outcome.TIMEOUT, "no answer to the TLS handshake"
-    if isinstance(exc, SSL.SysCallError):
-        code = exc.args[0] if exc.args else None
-        if code == -1 or code == 0:
-            return Outcome.RESET, "connection closed during the handshake"
-        return (
-            Outcome.RESET,
-            f"connection reset during the handshake ({exc.args[1] if len(exc.args) > 1 else code})",
-        )
-    if isinstance(exc, SSL.ZeroReturnError):
+    if isinstance(exc, (PeerClosed, SSL.ZeroReturnError)):
         return Outcome.RESET, "connection closed during the handshake"
     if isinstance(exc, OSError):
-        return classify_os_error(exc), str(exc)
+        outcome = classify_os_error(exc)
+        if outcome is Outcome.RESET:
+            return outcome, f"connection reset during the handshake ({exc.strerror or exc})"
+        return outcome, str(exc)
+    if isinstance(exc, SSL.SysCallError):
+        return Outcome.RESET, "connection closed during the handshake"
     text = _openssl_text(exc)
     if any(word in text.lower() for word in _PROTOCOL_WORDS):
         return Outcome.PROTOCOL, text
@@ -159,27 +152,69 @@ def _since(started: float) -> float:
 
 
 class TlsStream:
-    """The captured TLS connection as an HTTP stream (probes.http.Stream): the request
-    travels over the very connection whose chain was judged."""
+    """A TLS connection over a connected socket, as an HTTP stream (probes.http.Stream): the
+    request travels over the very connection whose chain was judged."""
 
-    def __init__(self, conn: SSL.Connection, sock: socket.socket) -> None:
+    def __init__(self, conn: SSL.Connection, transport: PlainSocket) -> None:
         self._conn = conn
-        self._sock = sock
+        self._transport = transport
+        self._closed_by_peer = False
 
-    def read(self, max_bytes: int, deadline: float) -> bytes:
+    async def drive(self, deadline: float, operation: Callable[..., T], *args: object) -> T:
+        """Run a pyOpenSSL call, carrying its records to and from the socket until it is done.
+
+        Raises StepTimeout at `deadline`, OSError when the socket fails, PeerClosed when the
+        peer closed before OpenSSL had what it needed, SSL.Error for what OpenSSL reports."""
+        while True:
+            try:
+                result = operation(*args)
+            except SSL.WantReadError:
+                await self._flush(deadline)
+                if self._closed_by_peer:
+                    raise PeerClosed from None
+                data = await self._transport.read(CHUNK, deadline)
+                if data:
+                    self._conn.bio_write(data)
+                else:
+                    self._closed_by_peer = True
+                    self._conn.bio_shutdown()
+                continue
+            except SSL.Error as exc:
+                # After the peer's close OpenSSL reports an unexpected end of file, in words
+                # that vary by version: what happened is that the peer closed.
+                if self._closed_by_peer and not isinstance(exc, SSL.ZeroReturnError):
+                    raise PeerClosed from exc
+                raise
+            await self._flush(deadline)
+            return result
+
+    async def _flush(self, deadline: float) -> None:
+        """Send what OpenSSL has written (a handshake message, an alert, a record)."""
+        while True:
+            try:
+                data = self._conn.bio_read(CHUNK)
+            except SSL.WantReadError:
+                return
+            await self._transport.write(data, deadline)
+
+    async def read(self, max_bytes: int, deadline: float) -> bytes:
         try:
-            data: bytes = drive(self._conn, self._sock, deadline, self._conn.recv, max_bytes)
-        except (SSL.ZeroReturnError, SSL.SysCallError):
-            return b""  # the peer closed; the HTTP layer tells a missing answer from a short one
+            return await self.drive(deadline, self._conn.recv, max_bytes)
+        except (SSL.ZeroReturnError, PeerClosed):
+            # the peer closed, with close_notify or without (as many servers do); the HTTP
+            # layer tells a missing answer from a short one
+            return b""
         except SSL.Error as exc:
             raise ConnectionError(_openssl_text(exc)) from None
-        return data
 
-    def write(self, data: bytes, deadline: float) -> None:
+    async def write(self, data: bytes, deadline: float) -> None:
         view = memoryview(data)
         try:
             while view:
-                sent: int = drive(self._conn, self._sock, deadline, self._conn.send, view)
+                sent = await self.drive(deadline, self._conn.send, view)
                 view = view[sent:]
         except SSL.Error as exc:
             raise ConnectionError(_openssl_text(exc)) from None
+
+    def close(self) -> None:
+        self._transport.close()

@@ -1,14 +1,22 @@
-"""TCP connections and HTTP CONNECT tunnels, each bounded by one step's timeout."""
+"""TCP connections and HTTP CONNECT tunnels on the probes' event loop, each step bounded by
+its deadline."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import errno
-import selectors
+import os
 import socket
+import sys
 import time
+from collections.abc import Awaitable
+from typing import TypeVar
 
 from netcheck.models import Outcome, ProxyObservation, ProxySettings, TcpObservation
+from netcheck.probes import event_loop
+
+T = TypeVar("T")
 
 _UNREACHABLE = {
     errno.EHOSTUNREACH,
@@ -20,21 +28,45 @@ _UNREACHABLE = {
 }
 _MAX_HEAD = 64 * 1024
 _MAX_PAGE = 4096
+CHUNK = 65536
 
 
 class StepTimeout(TimeoutError):
     """The peer did not answer before the step's deadline."""
 
 
-def wait(sock: socket.socket, *, write: bool, deadline: float) -> None:
-    """Block until `sock` is readable (or writable), or raise StepTimeout at `deadline`."""
-    remaining = deadline - time.monotonic()
-    if remaining <= 0:
+async def within(step: Awaitable[T], deadline: float) -> T:
+    """`step`, or StepTimeout once `deadline` (time.monotonic, as the loop's clock) has passed."""
+    if deadline <= time.monotonic():
+        # close a coroutine that will never run, so that it is not reported as never awaited
+        getattr(step, "close", lambda: None)()
         raise StepTimeout
-    with selectors.DefaultSelector() as selector:
-        selector.register(sock, selectors.EVENT_WRITE if write else selectors.EVENT_READ)
-        if not selector.select(remaining):
-            raise StepTimeout
+    try:
+        if sys.version_info >= (3, 11):
+            # a deadline on the running task: no task of its own per step, as wait_for makes
+            async with asyncio.timeout_at(deadline):
+                return await step
+        return await asyncio.wait_for(step, deadline - time.monotonic())
+    except asyncio.TimeoutError:  # TimeoutError itself from 3.11 on
+        raise StepTimeout from None
+
+
+class PlainSocket:
+    """A connected non-blocking socket read and written on the running loop."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+
+    async def read(self, max_bytes: int, deadline: float) -> bytes:
+        loop = asyncio.get_running_loop()
+        return await within(loop.sock_recv(self.sock, max_bytes), deadline)
+
+    async def write(self, data: bytes, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        await within(loop.sock_sendall(self.sock, data), deadline)
+
+    def close(self) -> None:
+        self.sock.close()
 
 
 def classify_os_error(exc: OSError) -> Outcome:
@@ -50,57 +82,68 @@ def classify_os_error(exc: OSError) -> Outcome:
     return Outcome.ERROR
 
 
-def connect(
+async def connect(
     addresses: tuple[str, ...], port: int, timeout: float
-) -> tuple[socket.socket | None, TcpObservation]:
+) -> tuple[PlainSocket | None, TcpObservation]:
     """Connect to the first address that answers; all attempts share one timeout."""
+    loop = asyncio.get_running_loop()
     started = time.monotonic()
     deadline = started + timeout
     attempts: list[str] = []
     outcome, error = Outcome.ERROR, "no address to connect to"
     for address in addresses:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
+        if deadline <= time.monotonic():
             break
         family = socket.AF_INET6 if ":" in address else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setblocking(False)
         # Nagle would hold the request behind the unacknowledged TLS Finished until the
         # server's delayed ACK: a round trip more per target (curl turns it off too).
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         try:
-            sock.settimeout(remaining)
-            sock.connect((address, port))
+            await within(loop.sock_connect(sock, (address, port)), deadline)
         except OSError as exc:
             sock.close()
-            outcome, error = classify_os_error(exc), _describe(exc)
+            failure = _plain(exc)
+            outcome, error = classify_os_error(failure), _describe(failure)
             attempts.append(f"{address}: {error}")
             continue
         attempts.append(f"{address}: connected")
         duration = (time.monotonic() - started) * 1000
-        return sock, TcpObservation(Outcome.OK, address, tuple(attempts), None, duration)
+        return PlainSocket(sock), TcpObservation(
+            Outcome.OK, address, tuple(attempts), None, duration
+        )
     duration = (time.monotonic() - started) * 1000
     return None, TcpObservation(outcome, None, tuple(attempts), error, duration)
 
 
-def connect_host(
+def _plain(exc: OSError) -> OSError:
+    """The error with the operating system's own words: the event loop words a failed connect
+    as "Connect call failed (address)", which says less than "Connection refused"."""
+    if isinstance(exc, StepTimeout) or exc.errno is None:
+        return exc
+    return OSError(exc.errno, os.strerror(exc.errno))  # the same subclass, by its errno
+
+
+async def connect_host(
     host: str, port: int, timeout: float
-) -> tuple[socket.socket | None, TcpObservation]:
+) -> tuple[PlainSocket | None, TcpObservation]:
     """Connect to a host given by name or address, resolving it with the system resolver."""
     try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        infos = await event_loop.in_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
     except socket.gaierror as exc:
         return None, TcpObservation(
             Outcome.ERROR, None, (), f"cannot resolve {host}: {exc.strerror}"
         )
-    return connect(tuple(dict.fromkeys(str(info[4][0]) for info in infos)), port, timeout)
+    return await connect(tuple(dict.fromkeys(str(info[4][0]) for info in infos)), port, timeout)
 
 
-def open_tunnel(
+async def open_tunnel(
     proxy: ProxySettings, host: str, port: int, timeout: float
-) -> tuple[socket.socket | None, TcpObservation, ProxyObservation | None]:
+) -> tuple[PlainSocket | None, TcpObservation, ProxyObservation | None]:
     """Connect to the proxy and ask it for a tunnel to host:port with HTTP CONNECT."""
-    sock, tcp = connect_host(proxy.host, proxy.port, timeout)
-    if sock is None:
+    stream, tcp = await connect_host(proxy.host, proxy.port, timeout)
+    if stream is None:
         return None, tcp, None
     started = time.monotonic()
     request = [
@@ -112,11 +155,10 @@ def open_tunnel(
     ]
     deadline = started + timeout
     try:
-        sock.settimeout(timeout)
-        sock.sendall(("\r\n".join(request) + "\r\n\r\n").encode())
-        head = _read_head(sock, deadline)
+        await stream.write(("\r\n".join(request) + "\r\n\r\n").encode(), deadline)
+        head = await _read_head(stream, deadline)
     except OSError as exc:
-        sock.close()
+        stream.close()
         observation = ProxyObservation(
             classify_os_error(exc),
             proxy.redacted_url,
@@ -128,7 +170,7 @@ def open_tunnel(
     outcome = _proxy_outcome(status)
     page = None
     if status is not None and outcome is not Outcome.OK:
-        page = _excerpt(_read_page(sock, head, headers, deadline))
+        page = _excerpt(await _read_page(stream, head, headers, deadline))
     duration = (time.monotonic() - started) * 1000
     observation = ProxyObservation(
         outcome,
@@ -141,9 +183,9 @@ def open_tunnel(
         page,
     )
     if outcome is not Outcome.OK:
-        sock.close()
+        stream.close()
         return None, tcp, observation
-    return sock, tcp, observation
+    return stream, tcp, observation
 
 
 def proxy_auth_headers(proxy: ProxySettings) -> list[tuple[bytes, bytes]]:
@@ -165,16 +207,12 @@ def _proxy_outcome(status: int | None) -> Outcome:
     return Outcome.DENIED
 
 
-def _read_head(sock: socket.socket, deadline: float) -> bytes:
+async def _read_head(stream: PlainSocket, deadline: float) -> bytes:
     """Read a response head. The proxy sends nothing after it until we speak TLS, so no
     bytes of the tunnel are consumed here."""
     data = b""
     while b"\r\n\r\n" not in data and len(data) < _MAX_HEAD:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            raise StepTimeout
-        sock.settimeout(remaining)
-        chunk = sock.recv(4096)
+        chunk = await stream.read(4096, deadline)
         if not chunk:
             if not data:
                 raise ConnectionResetError(errno.ECONNRESET, "proxy closed the connection")
@@ -183,7 +221,9 @@ def _read_head(sock: socket.socket, deadline: float) -> bytes:
     return data
 
 
-def _read_page(sock: socket.socket, head: bytes, headers: dict[str, str], deadline: float) -> bytes:
+async def _read_page(
+    stream: PlainSocket, head: bytes, headers: dict[str, str], deadline: float
+) -> bytes:
     """The start of the page that came with a refusal, up to _MAX_PAGE bytes: a page names
     the product and the blocked category. Whatever arrived by the deadline is enough."""
     body = head.partition(b"\r\n\r\n")[2]
@@ -191,16 +231,12 @@ def _read_page(sock: socket.socket, head: bytes, headers: dict[str, str], deadli
     wanted = min(int(length), _MAX_PAGE) if length.isdigit() else _MAX_PAGE
     try:
         while len(body) < wanted:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            sock.settimeout(remaining)
-            chunk = sock.recv(4096)
+            chunk = await stream.read(4096, deadline)
             if not chunk:
                 break
             body += chunk
     except OSError:
-        pass  # a page cut short still says what it says
+        pass  # a page cut short (or late) still says what it says
     return body[:wanted]
 
 

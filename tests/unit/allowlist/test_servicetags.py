@@ -216,7 +216,7 @@ def test_resolve_adds_todays_answers_with_a_loud_warning(
         "ods.systemcenteradvisor.com": DnsObservation(Outcome.NXDOMAIN, ("192.0.2.53",)),
     }
 
-    def fake(host: str, resolver: object, pool: object) -> DnsObservation:
+    async def fake(host: str, resolver: object) -> DnsObservation:
         return answers.get(host, DnsObservation(Outcome.OK, ("192.0.2.53",), ("2001:db8:99::1",)))
 
     monkeypatch.setattr(resolve_module, "resolve", fake)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import threading
 from collections.abc import Callable, Iterator
 
 import pytest
 
-from netcheck.models import Outcome
-from netcheck.probes.http import PlainStream, request
+from netcheck.models import HttpObservation, Outcome
+from netcheck.probes.http import request
+from netcheck.probes.transport import PlainSocket
 
 Serve = Callable[[socket.socket, bytes], None]
 Start = Callable[[Serve], tuple[socket.socket, list[bytes]]]
@@ -58,12 +60,28 @@ def served() -> Iterator[Start]:
         thread.join(timeout=5)
 
 
+def fetch(
+    sock: socket.socket,
+    host: str,
+    timeout: float,
+    proxy_headers: list[tuple[bytes, bytes]] | None = None,
+) -> HttpObservation:
+    """GET / over `sock` on an event loop of its own, as a probe sends it."""
+
+    async def exchange() -> HttpObservation:
+        sock.setblocking(False)
+        sent = await request(PlainSocket(sock), "http", host, 80, timeout, proxy_headers)
+        return await sent.response()
+
+    return asyncio.run(exchange())
+
+
 def test_an_answer_keeps_status_headers_and_body_start(served: Start) -> None:
     body = b"Not Found\n" + b"x" * 40000
     head = b"HTTP/1.1 404 Not Found\r\nServer: test\r\nContent-Length: %d\r\n\r\n" % len(body)
     sock, requests = served(answer(head + body))
     with sock:
-        seen = request(PlainStream(sock), "http", "host.example", 80, timeout=5).response()
+        seen = fetch(sock, "host.example", timeout=5)
     assert seen.outcome is Outcome.OK
     assert (seen.status, seen.reason) == (404, "Not Found")
     assert seen.headers["server"] == "test"
@@ -76,9 +94,7 @@ def test_through_a_proxy_the_request_is_in_absolute_form(served: Start) -> None:
     sock, requests = served(answer(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"))
     with sock:
         auth = [(b"Proxy-Authorization", b"Basic dTpw")]
-        seen = request(
-            PlainStream(sock), "http", "crl.example", 80, timeout=5, proxy_headers=auth
-        ).response()
+        seen = fetch(sock, "crl.example", timeout=5, proxy_headers=auth)
     assert seen.status == 200
     assert requests[0].startswith(b"GET http://crl.example:80/ HTTP/1.1\r\n")
     assert b"Proxy-Authorization: Basic dTpw\r\n" in requests[0]
@@ -87,7 +103,7 @@ def test_through_a_proxy_the_request_is_in_absolute_form(served: Start) -> None:
 def test_an_answer_ended_by_closing_is_still_an_answer(served: Start) -> None:
     sock, _ = served(answer(b"HTTP/1.0 403 Forbidden\r\n\r\nblocked by policy"))
     with sock:
-        seen = request(PlainStream(sock), "http", "host.example", 80, timeout=5).response()
+        seen = fetch(sock, "host.example", timeout=5)
     assert (seen.outcome, seen.status, seen.body_excerpt) == (Outcome.OK, 403, "blocked by policy")
 
 
@@ -102,7 +118,7 @@ def test_an_answer_ended_by_closing_is_still_an_answer(served: Start) -> None:
 def test_no_usable_answer(served: Start, serve: Serve, outcome: Outcome, words: str) -> None:
     sock, _ = served(serve)
     with sock:
-        seen = request(PlainStream(sock), "http", "host.example", 80, timeout=0.3).response()
+        seen = fetch(sock, "host.example", timeout=0.3)
     assert seen.outcome is outcome
     assert seen.error is not None and words in seen.error
     assert seen.status is None

@@ -10,15 +10,16 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import dns.asyncresolver
 import dns.resolver
 import dns.win32util
 import pytest
 
 from netcheck.findings.network import dns_rules
-from netcheck.models import OS_RESOLVER, Deployment, Observation, Outcome, Target
+from netcheck.models import OS_RESOLVER, Deployment, DnsObservation, Observation, Outcome, Target
+from netcheck.probes import event_loop
 from netcheck.probes import resolve as dns_probe
 
 from ..conftest import Netcheck
@@ -45,8 +46,13 @@ def silent_dns() -> Iterator[tuple[int, threading.Event]]:
         yield sock.getsockname()[1], received
 
 
+def resolve(host: str, resolvers: dns_probe.Resolvers) -> DnsObservation:
+    """One lookup on an event loop of its own, getaddrinfo in its threads, as a probe runs it."""
+    return event_loop.run(dns_probe.resolve(host, resolvers), threads=2)
+
+
 def resolvers_at(port: int, system: Any) -> dns_probe.Resolvers:
-    resolver = dns.resolver.Resolver(configure=False)
+    resolver = dns.asyncresolver.Resolver(configure=False)
     resolver.nameservers = ["127.0.0.1"]
     resolver.port = port
     resolver.timeout = resolver.lifetime = 0.5
@@ -64,8 +70,7 @@ def test_getaddrinfo_runs_alongside_and_never_before_the_first_query(
         seen.append(received.wait(2))
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 0))]
 
-    with ThreadPoolExecutor(3) as pool:
-        obs = dns_probe.resolve(HOST, resolvers_at(port, getaddrinfo), pool)
+    obs = resolve(HOST, resolvers_at(port, getaddrinfo))
     assert seen == [True]
     assert obs.outcome is Outcome.TIMEOUT and obs.system_addresses == ("10.1.2.3",)
 
@@ -75,8 +80,6 @@ def target() -> Target:
 
 
 def test_when_the_os_resolver_and_the_dns_servers_differ_it_is_said() -> None:
-    from netcheck.models import DnsObservation
-
     hosts_file = DnsObservation(
         Outcome.NXDOMAIN, ("10.0.0.53",), error="nx", system_addresses=("10.9.9.9",)
     )
@@ -95,7 +98,7 @@ def test_windows_reads_resolvers_through_the_win32_api(monkeypatch: pytest.Monke
     class ConfigMethod:
         Registry, WMI, Win32 = 1, 2, 3
 
-    real = dns.resolver.Resolver
+    real = dns.asyncresolver.Resolver
 
     class Recording(real):  # type: ignore[misc,valid-type]
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -106,7 +109,7 @@ def test_windows_reads_resolvers_through_the_win32_api(monkeypatch: pytest.Monke
     monkeypatch.setattr(
         dns.win32util, "set_config_method", lambda m: calls.append(f"method {m}"), raising=False
     )
-    monkeypatch.setattr(dns.resolver, "Resolver", Recording)
+    monkeypatch.setattr(dns.asyncresolver, "Resolver", Recording)
     dns_probe.make_resolvers(None, 1.0, platform="win32")
     assert calls == ["method 3", "Resolver()"]
 
@@ -115,8 +118,8 @@ def no_resolv_conf(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(self: Any, *args: Any, **kwargs: Any) -> None:
         raise dns.resolver.NoResolverConfiguration("no nameservers")
 
-    monkeypatch.setattr(dns.resolver.Resolver, "read_resolv_conf", broken)
-    monkeypatch.setattr(dns.resolver.Resolver, "read_registry", broken, raising=False)
+    monkeypatch.setattr(dns.resolver.BaseResolver, "read_resolv_conf", broken)
+    monkeypatch.setattr(dns.resolver.BaseResolver, "read_registry", broken, raising=False)
 
     def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
@@ -130,8 +133,7 @@ def test_no_resolver_configuration_falls_back_to_the_os_resolver(
     no_resolv_conf(monkeypatch)
     resolvers = dns_probe.make_resolvers(None, 1.0)
     assert resolvers.dns is None and "no nameservers" in (resolvers.problem or "")
-    with ThreadPoolExecutor(2) as pool:
-        obs = dns_probe.resolve(HOST, resolvers, pool)
+    obs = resolve(HOST, resolvers)
     assert obs.resolver == (OS_RESOLVER,) and obs.outcome is Outcome.NXDOMAIN
 
 

@@ -4,13 +4,12 @@ waits for all of it."""
 
 from __future__ import annotations
 
-import sys
 import threading
 import time
 
 import pytest
 
-from netcheck.probes.threads import PROBING_SWITCH_INTERVAL, Threads, probing_switch_interval
+from netcheck.probes.threads import Threads
 
 
 def test_results_in_their_futures() -> None:
@@ -75,13 +74,3 @@ def test_no_work_after_shutdown_and_queued_work_can_be_cancelled() -> None:
 def test_at_least_one_worker() -> None:
     with pytest.raises(ValueError):
         Threads(0)
-
-
-def test_the_switch_interval_is_longer_while_any_probe_run_lasts() -> None:
-    before = sys.getswitchinterval()
-    with probing_switch_interval():
-        assert sys.getswitchinterval() == max(PROBING_SWITCH_INTERVAL, before)
-        with probing_switch_interval():  # a second run at the same time (the exporter)
-            pass
-        assert sys.getswitchinterval() == max(PROBING_SWITCH_INTERVAL, before)
-    assert sys.getswitchinterval() == before

@@ -1,0 +1,111 @@
+"""dnspython's queries over the probes' event loop, each sent the moment it is made.
+
+dnspython's own asyncio backend opens every UDP query as an asyncio endpoint, which sends
+only after a turn of the loop; a run's first queries then waited behind whatever the loop
+did next (loading OpenSSL, the rules). Here each query is a connected UDP socket: made,
+sent and waited on with the loop's socket calls, which every event loop has (Windows' too).
+TCP, which dnspython uses for a truncated answer, stays with its own backend.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from typing import Any
+
+import dns.asyncbackend
+import dns.exception
+
+from netcheck.probes.transport import StepTimeout, within
+
+
+class Backend(dns.asyncbackend.Backend):
+    """UDP queries on connected sockets of the running loop; the rest as dnspython's own."""
+
+    def name(self) -> str:
+        return "netcheck"
+
+    def datagram_connection_required(self) -> bool:
+        return True  # make_socket gets the destination, so each socket is connected to it
+
+    async def make_socket(
+        self,
+        af: int,
+        socktype: int,
+        proto: int = 0,
+        source: Any = None,
+        destination: Any = None,
+        timeout: float | None = None,
+        ssl_context: Any = None,
+        server_hostname: str | None = None,
+    ) -> dns.asyncbackend.Socket:
+        if socktype != socket.SOCK_DGRAM or destination is None:
+            stream: dns.asyncbackend.Socket = await _stock().make_socket(
+                af, socktype, proto, source, destination, timeout, ssl_context, server_hostname
+            )
+            return stream
+        sock = socket.socket(af, socket.SOCK_DGRAM, proto)
+        try:
+            sock.setblocking(False)
+            if source is not None:
+                sock.bind(source)
+            sock.connect(destination)  # UDP: no packet, only the kernel's choice of route
+        except OSError:
+            sock.close()
+            raise
+        return _Datagram(af, sock, destination)
+
+    async def sleep(self, interval: float) -> None:
+        await asyncio.sleep(interval)
+
+    def get_transport_class(self) -> Any:
+        return _stock().get_transport_class()
+
+    async def wait_for(self, awaitable: Any, timeout: float | None) -> Any:
+        return await _stock().wait_for(awaitable, timeout)
+
+
+def _stock() -> Any:  # dnspython's backends carry no type hints
+    return dns.asyncbackend.get_backend("asyncio")
+
+
+class _Datagram(dns.asyncbackend.DatagramSocket):
+    def __init__(self, af: int, sock: socket.socket, peer: Any) -> None:
+        super().__init__(af, socket.SOCK_DGRAM)
+        self._sock = sock
+        self._peer = peer
+
+    async def sendto(self, what: bytes, destination: Any, timeout: float | None) -> int:
+        try:
+            return self._sock.send(what)  # at once: a datagram does not wait for the peer
+        except BlockingIOError:  # the socket's buffer is full: wait until it drains
+            loop = asyncio.get_running_loop()
+            await self._bounded(loop.sock_sendall(self._sock, what), timeout)
+            return len(what)
+
+    async def recvfrom(self, size: int, timeout: float | None) -> tuple[bytes, Any]:
+        loop = asyncio.get_running_loop()
+        data = await self._bounded(loop.sock_recv(self._sock, size), timeout)
+        return data, self._peer
+
+    @staticmethod
+    async def _bounded(step: Any, timeout: float | None) -> Any:
+        if timeout is None:
+            return await step
+        try:
+            return await within(step, time.monotonic() + timeout)
+        except StepTimeout:
+            raise dns.exception.Timeout(timeout=timeout) from None  # type: ignore[no-untyped-call]
+
+    async def close(self) -> None:
+        self._sock.close()
+
+    async def getpeername(self) -> Any:
+        return self._peer
+
+    async def getsockname(self) -> Any:
+        return self._sock.getsockname()
+
+
+BACKEND = Backend()
