@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
 
-import yaml
+from netcheck import yaml_cache
 
 _TAG = re.compile(r"<[^>]*>")
 _LONGEST_CATEGORY = 60
@@ -35,7 +35,7 @@ class BlockPage:
 def load_signatures() -> Signatures:
     """The shipped signatures. The file is ours, so a broken one is a bug, not bad input."""
     text = (resources.files("netcheck.data") / "blockpages.yaml").read_text(encoding="utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml_cache.load(text)  # the rules load while probes wait: no YAML parser to import
 
     def compiled(pattern: str) -> re.Pattern[str]:
         return re.compile(pattern, re.IGNORECASE)

@@ -59,17 +59,17 @@ class _Run:
     resolvers: dns_probe.Resolvers
     tools: asyncio.Future[_Tools]
     slots: asyncio.Semaphore  # probes in flight, at most settings.concurrency
+    # set once the first wave's queries are out and the tools loaded (dns_probe.ask)
+    system_start: asyncio.Event
     # Every lookup of the run by host name: a name two targets share is asked once
-    lookups: dict[str, asyncio.Task[DnsObservation]] = field(default_factory=dict)
+    lookups: dict[str, dns_probe.Lookup] = field(default_factory=dict)
 
-    def lookup(self, host: str) -> asyncio.Task[DnsObservation]:
+    def lookup(self, host: str) -> dns_probe.Lookup:
         """The lookup of `host`, asked now unless another target asked it already."""
-        task = self.lookups.get(host)
-        if task is None:
-            task = self.lookups[host] = asyncio.ensure_future(
-                dns_probe.resolve(host, self.resolvers)
-            )
-        return task
+        lookup = self.lookups.get(host)
+        if lookup is None:
+            lookup = self.lookups[host] = dns_probe.ask(host, self.resolvers, self.system_start)
+        return lookup
 
 
 # The run's threads are for getaddrinfo: a probe in flight waits on at most two at once (its
@@ -106,7 +106,9 @@ async def _probe_all(
     if observer is not None:
         observer.started(len(targets))
     loop = asyncio.get_running_loop()
-    run = _Run(settings, resolvers, loop.create_future(), asyncio.Semaphore(workers))
+    run = _Run(
+        settings, resolvers, loop.create_future(), asyncio.Semaphore(workers), asyncio.Event()
+    )
     probes = [asyncio.ensure_future(_probe_and_report(run, t, observer)) for t in targets]
     # Each probe sends its queries within its first few steps on the loop; OpenSSL, the
     # certificate code and h11 load once they are on their way, blocking the loop while the
@@ -127,6 +129,7 @@ async def _probe_all(
         raise
     if meanwhile is not None:
         meanwhile()
+    run.system_start.set()
     return list(await asyncio.gather(*probes))
 
 
@@ -163,7 +166,14 @@ async def _probe_and_report(run: _Run, target: Target, observer: Observer | None
 
 
 async def probe(run: _Run, target: Target) -> Observation:
-    """Resolve, connect (directly or through the proxy), shake hands, then one request."""
+    """Resolve, connect (directly or through the proxy), shake hands, then one request; the
+    OS resolver's answer joins the observation last."""
+    lookup = run.lookup(target.host)
+    observation = await _steps(run, target, lookup)
+    return replace(observation, dns=await lookup.observation())
+
+
+async def _steps(run: _Run, target: Target, lookup: dns_probe.Lookup) -> Observation:
     settings = run.settings
     proxy = settings.proxy_for(target.host)
     at = Observation(_now(), proxy.redacted_url if proxy else None)
@@ -171,13 +181,12 @@ async def probe(run: _Run, target: Target) -> Observation:
         return await _plain_via_proxy(run, target, at, proxy)
     if proxy is not None:
         # The proxy resolves the name; ours is asked alongside, as evidence only.
-        lookup = run.lookup(target.host)
         stream, tcp, proxy_obs = await open_tunnel(
             proxy, target.host, target.port, settings.timeout
         )
-        dns_obs: DnsObservation | None = await lookup
+        dns_obs: DnsObservation | None = await lookup.answer
     else:
-        dns_obs, proxy_obs = await run.lookup(target.host), None
+        dns_obs, proxy_obs = await lookup.answer, None
         if dns_obs.outcome is not Outcome.OK:
             return replace(at, dns=dns_obs)
         # A sinkhole answer leads nowhere (or to a local service): there is nothing to try.
@@ -248,9 +257,8 @@ async def _plain_via_proxy(
     """Plain HTTP goes to the proxy as an absolute-form request: many proxies refuse CONNECT
     to port 80, yet forward GET http://host/ (this is how revocation checks travel)."""
     timeout = run.settings.timeout
-    lookup = run.lookup(target.host)
     stream, tcp = await connect_host(proxy.host, proxy.port, timeout)
-    dns_obs = await lookup
+    dns_obs = await run.lookup(target.host).answer
     if stream is None:
         return replace(at, dns=dns_obs, tcp=tcp)
     try:

@@ -9,7 +9,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import dns.asyncresolver
@@ -78,60 +78,93 @@ def _timed(resolver: dns.asyncresolver.Resolver, timeout: float) -> dns.asyncres
     return resolver
 
 
+# getaddrinfo's outcome, addresses in its order, and why there are none
+SystemAnswer = tuple[Outcome, tuple[str, ...], str | None]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """A name being asked. dnspython's answer is what a probe goes on with; the OS resolver's
+    is evidence beside it, awaited only once the probe's steps are done, so that none of them
+    waits for a thread."""
+
+    answer: asyncio.Task[DnsObservation]
+    system: asyncio.Task[SystemAnswer] | None = None
+
+    async def observation(self) -> DnsObservation:
+        """The answer with the OS resolver's beside it."""
+        answer = await self.answer
+        if self.system is None:
+            return answer
+        _, addresses, error = await self.system
+        return replace(answer, system_addresses=addresses, system_error=error)
+
+
+def ask(host: str, resolvers: Resolvers, system_start: asyncio.Event | None = None) -> Lookup:
+    """Ask for `host` now; the OS resolver once `system_start` is set (at once without one).
+
+    A probe run holds the OS resolver's threads back until its first queries are out and the
+    tools are loaded: starting hundreds of threads costs the loop's thread time it would
+    otherwise spend sending and reading.
+    """
+    if resolvers.dns is None:
+        return Lookup(asyncio.ensure_future(_system_only(host, resolvers)))
+    answer = asyncio.ensure_future(_ask_dns(host, resolvers.dns))
+    if resolvers.system is None:
+        return Lookup(answer)
+    system = asyncio.ensure_future(_system_after(system_start, resolvers.system, host))
+    return Lookup(answer, system)
+
+
 async def resolve(host: str, resolvers: Resolvers) -> DnsObservation:
-    """Ask for A and AAAA at the same time, so one silent resolver costs one timeout; the OS
-    resolver is asked in parallel (in a thread: getaddrinfo blocks), once both queries are
-    on their way."""
+    """Both resolvers' answers for `host`."""
+    return await ask(host, resolvers).observation()
+
+
+async def _system_after(
+    start: asyncio.Event | None, getaddrinfo: GetAddrInfo, host: str
+) -> SystemAnswer:
+    if start is not None:
+        await start.wait()
+    return await event_loop.in_thread(_system_lookup, getaddrinfo, host)
+
+
+async def _system_only(host: str, resolvers: Resolvers) -> DnsObservation:
+    """The OS resolver's answer as the answer: dnspython has no configuration to go on."""
+    assert resolvers.system is not None
     started = time.monotonic()
-    resolver = resolvers.dns
-    if resolver is None:
-        assert resolvers.system is not None
-        outcome, addresses, error = await event_loop.in_thread(
-            _system_lookup, resolvers.system, host
-        )
-        return DnsObservation(
-            outcome,
-            (OS_RESOLVER,),
-            addresses,
-            error=f"{resolvers.problem}; the operating system's resolver answered instead"
-            + (f" ({error})" if error else ""),
-            duration_ms=(time.monotonic() - started) * 1000,
-            system_addresses=addresses,
-            system_error=error,
-        )
+    outcome, addresses, error = await event_loop.in_thread(_system_lookup, resolvers.system, host)
+    return DnsObservation(
+        outcome,
+        (OS_RESOLVER,),
+        addresses,
+        error=f"{resolvers.problem}; the operating system's resolver answered instead"
+        + (f" ({error})" if error else ""),
+        duration_ms=(time.monotonic() - started) * 1000,
+        system_addresses=addresses,
+        system_error=error,
+    )
+
+
+async def _ask_dns(host: str, resolver: dns.asyncresolver.Resolver) -> DnsObservation:
+    """A and AAAA at the same time, so that one silent resolver costs one timeout."""
+    started = time.monotonic()
     queries = [
         asyncio.ensure_future(_query(resolver, host, rdtype))
         for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
     ]
-    system: asyncio.Future[tuple[Outcome, tuple[str, ...], str | None]] | None = None
-    if resolvers.system is not None:
-        system = asyncio.ensure_future(event_loop.in_thread(_system_lookup, resolvers.system, host))
     replies = [await query for query in queries]
     servers = tuple(str(s) for s in resolver.nameservers)
     duration = (time.monotonic() - started) * 1000
     addresses = tuple(a for r in replies for a in r.addresses)
-    system_addresses, system_error = None, None
-    if system is not None:
-        _, system_addresses, system_error = await system
     if addresses:
         # the chain of the query that answered: the other's (most often AAAA's "no answer")
         # would name the same aliases
         answered = next(r for r in replies if r.addresses)
-        return DnsObservation(
-            Outcome.OK,
-            servers,
-            addresses,
-            answered.cnames(),
-            None,
-            duration,
-            system_addresses,
-            system_error,
-        )
+        return DnsObservation(Outcome.OK, servers, addresses, answered.cnames(), None, duration)
     cnames = next((c for r in replies if (c := r.cnames())), ())
     worst = min(replies, key=lambda r: _RANK.index(r.outcome))
-    return DnsObservation(
-        worst.outcome, servers, (), cnames, worst.error(), duration, system_addresses, system_error
-    )
+    return DnsObservation(worst.outcome, servers, (), cnames, worst.error(), duration)
 
 
 def resolve_hosts(hosts: Iterable[str], timeout: float = 5.0) -> dict[str, DnsObservation]:
@@ -145,9 +178,7 @@ def resolve_hosts(hosts: Iterable[str], timeout: float = 5.0) -> dict[str, DnsOb
     return dict(zip(names, event_loop.run(every(), threads=len(names)), strict=True))
 
 
-def _system_lookup(
-    getaddrinfo: GetAddrInfo, host: str
-) -> tuple[Outcome, tuple[str, ...], str | None]:
+def _system_lookup(getaddrinfo: GetAddrInfo, host: str) -> SystemAnswer:
     """getaddrinfo's addresses for `host` (TCP), in its order, or why there are none."""
     try:
         infos = getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
