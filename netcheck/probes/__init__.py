@@ -110,11 +110,11 @@ async def _probe_all(
         settings, resolvers, loop.create_future(), asyncio.Semaphore(workers), asyncio.Event()
     )
     probes = [asyncio.ensure_future(_probe_and_report(run, t, observer)) for t in targets]
-    # Each probe sends its queries within its first few steps on the loop; OpenSSL, the
+    # Each probe sends its queries within its first turns of the loop; OpenSSL, the
     # certificate code and h11 load once they are on their way, blocking the loop while the
-    # answers travel (about 40 ms), and the probes wait for them only once their name has
-    # answered.
-    for _ in range(_STEPS_TO_FIRST_QUERY):
+    # answers travel (about 20 ms), and the probes wait for them only once their name has
+    # answered. A probe that waits for a slot (beyond --concurrency) sends later, of course.
+    for _ in range(1 + dns_probe.TURNS_TO_SEND):  # each probe's first step, then its lookup's
         await asyncio.sleep(0)
     try:
         run.tools.set_result(_load_tools(settings))
@@ -131,12 +131,6 @@ async def _probe_all(
         meanwhile()
     run.system_start.set()
     return list(await asyncio.gather(*probes))
-
-
-# Loop iterations from a probe's start to its DNS queries' leaving: the probe's first step,
-# then dnspython's (it opens each query's socket as an asyncio endpoint, which is ready one
-# iteration later). Fewer only means that the tools load before some queries leave.
-_STEPS_TO_FIRST_QUERY = 3
 
 
 def _load_tools(settings: ProbeSettings) -> _Tools:

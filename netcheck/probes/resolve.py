@@ -78,6 +78,10 @@ def _timed(resolver: dns.asyncresolver.Resolver, timeout: float) -> dns.asyncres
     return resolver
 
 
+# Loop turns from ask() to its queries' leaving: one for the lookup's task, one for its two
+# query tasks, which send at once (probes.dns_backend). probe_all counts on it.
+TURNS_TO_SEND = 2
+
 # getaddrinfo's outcome, addresses in its order, and why there are none
 SystemAnswer = tuple[Outcome, tuple[str, ...], str | None]
 

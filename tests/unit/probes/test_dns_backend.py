@@ -1,0 +1,147 @@
+"""dnspython over the probes' own backend, against a small DNS server on loopback (dnspython's
+messages, real UDP and TCP sockets): answers, NXDOMAIN, a truncated answer fetched again
+over TCP, and queries that leave within a known number of loop turns, before anything that
+blocks the loop afterwards (a run loads OpenSSL and its rules then)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+import dns.asyncresolver
+import dns.flags
+import dns.message
+import dns.rcode
+import dns.rdatatype
+import dns.rrset
+import pytest
+
+from netcheck.models import DnsObservation, Outcome
+from netcheck.probes import event_loop
+from netcheck.probes import resolve as dns_probe
+
+# sixty A records: the server's UDP answer is truncated (TC), its TCP one is whole
+MANY = [f"10.0.{i // 250}.{i % 250 + 1}" for i in range(60)]
+
+
+@dataclass
+class Server:
+    """A loopback DNS server: `a.example` has one address, `many.example` sixty, every other
+    name is NXDOMAIN. `queries` records (transport, name, type) as they arrive."""
+
+    port: int
+    queries: list[tuple[str, str, str]] = field(default_factory=list)
+    first: threading.Event = field(default_factory=threading.Event)
+
+
+def answer(wire: bytes, over: str, server: Server) -> bytes:
+    query = dns.message.from_wire(wire)
+    question = query.question[0]
+    name = question.name.to_text(omit_final_dot=True)
+    server.queries.append((over, name, dns.rdatatype.to_text(question.rdtype)))
+    server.first.set()
+    response = dns.message.make_response(query)
+    addresses = {"a.example": ["192.0.2.7"], "many.example": MANY}.get(name)
+    if addresses is None:
+        response.set_rcode(dns.rcode.NXDOMAIN)
+    elif question.rdtype == dns.rdatatype.A and over == "udp" and len(addresses) > 20:
+        response.flags |= dns.flags.TC  # too big for a datagram: ask again over TCP
+    elif question.rdtype == dns.rdatatype.A:
+        response.answer.append(dns.rrset.from_text(question.name, 60, "IN", "A", *addresses))
+    return response.to_wire()
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    udp.bind(("127.0.0.1", 0))
+    port = udp.getsockname()[1]
+    tcp = socket.create_server(("127.0.0.1", port))
+    # closing a socket does not wake a thread blocked on it: the threads look up now and then
+    udp.settimeout(0.1)
+    tcp.settimeout(0.1)
+    found = Server(port)
+    stop = threading.Event()
+
+    def serve_udp() -> None:
+        while not stop.is_set():
+            try:
+                wire, peer = udp.recvfrom(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            udp.sendto(answer(wire, "udp", found), peer)
+
+    def serve_tcp() -> None:
+        while not stop.is_set():
+            try:
+                conn, _ = tcp.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            with conn:
+                conn.settimeout(2)
+                length = int.from_bytes(conn.recv(2), "big")
+                wire = b""
+                while len(wire) < length:
+                    wire += conn.recv(length - len(wire))
+                reply = answer(wire, "tcp", found)
+                conn.sendall(len(reply).to_bytes(2, "big") + reply)
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (serve_udp, serve_tcp)]
+    for thread in threads:
+        thread.start()
+    yield found
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=5)
+    udp.close()
+    tcp.close()
+
+
+def resolvers(port: int) -> dns_probe.Resolvers:
+    resolver = dns.asyncresolver.Resolver(configure=False)
+    resolver.nameservers = ["127.0.0.1"]
+    resolver.port = port
+    resolver.timeout = resolver.lifetime = 2.0
+    return dns_probe.Resolvers(resolver)
+
+
+def resolve(host: str, port: int) -> DnsObservation:
+    return event_loop.run(dns_probe.resolve(host, resolvers(port)), threads=1)
+
+
+def test_an_answer_and_a_missing_name(server: Server) -> None:
+    found = resolve("a.example", server.port)
+    assert (found.outcome, found.addresses) == (Outcome.OK, ("192.0.2.7",))
+    missing = resolve("gone.example", server.port)
+    assert missing.outcome is Outcome.NXDOMAIN and missing.addresses == ()
+    assert {q[0] for q in server.queries} == {"udp"}
+
+
+def test_a_truncated_answer_is_asked_again_over_tcp(server: Server) -> None:
+    found = resolve("many.example", server.port)
+    assert found.outcome is Outcome.OK and sorted(found.addresses) == sorted(MANY)
+    assert ("tcp", "many.example", "A") in server.queries
+
+
+def test_the_queries_leave_within_the_turns_the_probes_count_on(server: Server) -> None:
+    """probe_all blocks the loop (loading OpenSSL and the rules) once each probe's queries
+    are out, counting on dns_probe.TURNS_TO_SEND; the server must have the query before the
+    loop blocks, or every first answer would wait behind that work."""
+
+    async def run() -> bool:
+        lookup = dns_probe.ask("a.example", resolvers(server.port))
+        for _ in range(dns_probe.TURNS_TO_SEND):
+            await asyncio.sleep(0)
+        # the loop blocks here: the packet must already be on its way
+        sent = server.first.wait(1.0)
+        await lookup.observation()
+        return sent
+
+    assert event_loop.run(run(), threads=1)
