@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import os
 import sys
 
@@ -10,18 +11,31 @@ import click
 
 from netcheck import __version__
 from netcheck.cli.base import EXIT_HELP, Exit
-from netcheck.cli.check import check
-from netcheck.cli.diagnose import diagnose
-from netcheck.cli.endpoints import endpoints
-from netcheck.cli.explain import explain
-from netcheck.cli.exporter import exporter
-from netcheck.cli.regions import regions
-from netcheck.cli.report import report
-from netcheck.cli.rules import rules
 from netcheck.errors import UsageError
+
+# Each command's module, named as the command (and its function): it loads only when its
+# command runs, or when --help lists them all, so a check does not load the exporter's or
+# diagnose's modules before its first packet.
+COMMANDS = ("check", "diagnose", "explain", "regions", "endpoints", "rules", "report", "exporter")
+
+
+class _Commands(click.Group):
+    """click's contract for commands loaded on demand: list_commands and get_command."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        command: click.Command = getattr(
+            importlib.import_module(f"netcheck.cli.{cmd_name}"), cmd_name
+        )
+        return command
 
 
 @click.group(
+    cls=_Commands,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     epilog=EXIT_HELP,
 )
@@ -41,10 +55,6 @@ def cli(ctx: click.Context, debug: bool) -> None:
       netcheck exporter --config /etc/netcheck/exporter.yml
     """
     ctx.obj = {"debug": debug}
-
-
-for command in (check, diagnose, explain, regions, endpoints, rules, report, exporter):
-    cli.add_command(command)
 
 
 def tolerant_streams() -> None:

@@ -111,14 +111,23 @@ def assert_one_line_usage_error(run: Run) -> str:
 # ---------------------------------------------------------------- help
 
 
+def command(name: str) -> click.Command:
+    """One command, loaded as the CLI loads it (on demand)."""
+    assert isinstance(cli, click.Group)
+    found = cli.get_command(click.Context(cli), name)
+    assert found is not None, name
+    return found
+
+
 def command_names() -> list[str]:
     """Every command and every subcommand of a group (e.g. "report merge")."""
     assert isinstance(cli, click.Group)
     names = []
-    for name, command in sorted(cli.commands.items()):
+    for name in cli.list_commands(click.Context(cli)):
         names.append(name)
-        if isinstance(command, click.Group):
-            names += [f"{name} {sub}" for sub in sorted(command.commands)]
+        found = command(name)
+        if isinstance(found, click.Group):
+            names += [f"{name} {sub}" for sub in sorted(found.commands)]
     return names
 
 
@@ -154,8 +163,7 @@ def test_check_help_names_every_environment_variable(netcheck: Netcheck) -> None
 
 
 def test_check_formats_are_the_report_formats() -> None:
-    assert isinstance(cli, click.Group)
-    (fmt,) = [p for p in cli.commands["check"].params if p.name == "fmt"]
+    (fmt,) = [p for p in command("check").params if p.name == "fmt"]
     assert isinstance(fmt.type, click.Choice)
     assert sorted(fmt.type.choices) == sorted(f.value for f in Format)
 
