@@ -59,8 +59,6 @@ class _Run:
     resolvers: dns_probe.Resolvers
     tools: asyncio.Future[_Tools]
     slots: asyncio.Semaphore  # probes in flight, at most settings.concurrency
-    # set once the first wave's queries are out and the tools loaded (dns_probe.ask)
-    system_start: asyncio.Event
     # Every lookup of the run by host name: a name two targets share is asked once
     lookups: dict[str, dns_probe.Lookup] = field(default_factory=dict)
 
@@ -68,7 +66,7 @@ class _Run:
         """The lookup of `host`, asked now unless another target asked it already."""
         lookup = self.lookups.get(host)
         if lookup is None:
-            lookup = self.lookups[host] = dns_probe.ask(host, self.resolvers, self.system_start)
+            lookup = self.lookups[host] = dns_probe.ask(host, self.resolvers)
         return lookup
 
 
@@ -106,9 +104,7 @@ async def _probe_all(
     if observer is not None:
         observer.started(len(targets))
     loop = asyncio.get_running_loop()
-    run = _Run(
-        settings, resolvers, loop.create_future(), asyncio.Semaphore(workers), asyncio.Event()
-    )
+    run = _Run(settings, resolvers, loop.create_future(), asyncio.Semaphore(workers))
     probes = [asyncio.ensure_future(_probe_and_report(run, t, observer)) for t in targets]
     # Each probe sends its queries within its first turns of the loop; OpenSSL, the
     # certificate code and h11 load once they are on their way, blocking the loop while the
@@ -129,7 +125,6 @@ async def _probe_all(
         raise
     if meanwhile is not None:
         meanwhile()
-    run.system_start.set()
     return list(await asyncio.gather(*probes))
 
 

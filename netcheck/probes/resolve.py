@@ -104,33 +104,20 @@ class Lookup:
         return replace(answer, system_addresses=addresses, system_error=error)
 
 
-def ask(host: str, resolvers: Resolvers, system_start: asyncio.Event | None = None) -> Lookup:
-    """Ask for `host` now; the OS resolver once `system_start` is set (at once without one).
-
-    A probe run holds the OS resolver's threads back until its first queries are out and the
-    tools are loaded: starting hundreds of threads costs the loop's thread time it would
-    otherwise spend sending and reading.
-    """
+def ask(host: str, resolvers: Resolvers) -> Lookup:
+    """Ask for `host` now: dnspython's queries, and the OS resolver in a thread beside them."""
     if resolvers.dns is None:
         return Lookup(asyncio.ensure_future(_system_only(host, resolvers)))
     answer = asyncio.ensure_future(_ask_dns(host, resolvers.dns))
     if resolvers.system is None:
         return Lookup(answer)
-    system = asyncio.ensure_future(_system_after(system_start, resolvers.system, host))
+    system = asyncio.ensure_future(event_loop.in_thread(_system_lookup, resolvers.system, host))
     return Lookup(answer, system)
 
 
 async def resolve(host: str, resolvers: Resolvers) -> DnsObservation:
     """Both resolvers' answers for `host`."""
     return await ask(host, resolvers).observation()
-
-
-async def _system_after(
-    start: asyncio.Event | None, getaddrinfo: GetAddrInfo, host: str
-) -> SystemAnswer:
-    if start is not None:
-        await start.wait()
-    return await event_loop.in_thread(_system_lookup, getaddrinfo, host)
 
 
 async def _system_only(host: str, resolvers: Resolvers) -> DnsObservation:
