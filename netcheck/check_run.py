@@ -33,11 +33,11 @@ from netcheck.models import (
     Target,
     TrustStore,
 )
-from netcheck.origin import PendingOrigin
 from netcheck.probes import Observer, probe_all
 
 if TYPE_CHECKING:
     from netcheck.findings.base import RuleContext
+    from netcheck.origin import PendingOrigin
 
 
 def probe_settings(
@@ -136,10 +136,15 @@ def run_check(
     widened, expanded, targets = planned(catalogue, selection, canary_label)
     probeable = [t for t in targets if t.skip_reason is None]
     generated = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
-    origin = PendingOrigin()  # its name lookup travels beside the probes, never before them
+    origin: list[PendingOrigin] = []
     rules: list[RuleContext] = []
 
     def prepare() -> None:
+        # Once the probes' first queries are out: the origin's own name lookup (its FQDN)
+        # then travels beside them, never before them.
+        from netcheck.origin import PendingOrigin
+
+        origin.append(PendingOrigin())
         # The rules pull in cryptography: importing them before the probes would delay every
         # first packet, after them would delay the report. They load while answers travel.
         from netcheck.findings import context_for
@@ -173,5 +178,5 @@ def run_check(
         results=results,
         duration_ms=duration,
         findings=run_findings,
-        origin=origin.result(),
+        origin=origin[0].result(),
     )
