@@ -23,6 +23,8 @@ from netcheck.models import DnsObservation, Outcome
 from netcheck.probes import event_loop
 from netcheck.probes import resolve as dns_probe
 
+pytestmark = pytest.mark.usefixtures("any_loop")
+
 # sixty A records: the server's UDP answer is truncated (TC), its TCP one is whole
 MANY = [f"10.0.{i // 250}.{i % 250 + 1}" for i in range(60)]
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -10,8 +9,11 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from netcheck.models import HttpObservation, Outcome
+from netcheck.probes import event_loop
 from netcheck.probes.http import request
 from netcheck.probes.transport import PlainSocket
+
+pytestmark = pytest.mark.usefixtures("any_loop")
 
 Serve = Callable[[socket.socket, bytes], None]
 Start = Callable[[Serve], tuple[socket.socket, list[bytes]]]
@@ -73,7 +75,7 @@ def fetch(
         sent = await request(PlainSocket(sock), "http", host, 80, timeout, proxy_headers)
         return await sent.response()
 
-    return asyncio.run(exchange())
+    return event_loop.run(exchange(), threads=1)
 
 
 def test_an_answer_keeps_status_headers_and_body_start(served: Start) -> None:

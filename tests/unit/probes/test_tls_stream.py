@@ -4,7 +4,6 @@ handshake can end, and one request over the secured stream."""
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import ssl
 import threading
@@ -14,9 +13,12 @@ import pytest
 import trustme
 
 from netcheck.models import HttpObservation, Outcome, TlsObservation
+from netcheck.probes import event_loop
 from netcheck.probes.http import request
 from netcheck.probes.tls import handshake, make_context
 from netcheck.probes.transport import connect
+
+pytestmark = pytest.mark.usefixtures("any_loop")
 
 HOST = "tls.example"
 Serve = Callable[[socket.socket], None]
@@ -70,7 +72,7 @@ def shake(port: int, timeout: float = 5.0) -> tuple[TlsObservation, int, HttpObs
         finally:
             stream.close()
 
-    return asyncio.run(run())
+    return event_loop.run(run(), threads=1)
 
 
 def tls_server(context: ssl.SSLContext, answer: bytes) -> Serve:
