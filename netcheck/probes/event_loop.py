@@ -9,44 +9,39 @@ socket calls, never its readiness callbacks, which the proactor lacks.
 
 from __future__ import annotations
 
+import _thread
 import asyncio
+import contextlib
+import functools
 from collections.abc import Callable, Coroutine
-from concurrent.futures import Executor
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from netcheck.probes.threads import Threads
-
 T = TypeVar("T")
 
-# The running probe run's threads for blocking calls; each run (the exporter runs several at
+# The running run's bound on blocking calls at once; each run (the exporter runs several at
 # once, each in its own thread and loop) has its own.
-_threads: ContextVar[Executor] = ContextVar("netcheck_probe_threads")
+_slots: ContextVar[asyncio.Semaphore] = ContextVar("netcheck_blocking_slots")
 
 
 def run(main: Coroutine[Any, Any, T], threads: int) -> T:
-    """Run `main` on a new event loop, with up to `threads` threads for blocking calls.
+    """Run `main` on a new event loop, with up to `threads` blocking calls at once.
 
-    Unlike asyncio.run, leaving does not wait for those threads: a getaddrinfo stuck in the
-    operating system must not hold back a finished run (they are daemon threads).
+    Unlike asyncio.run, leaving does not wait for those calls: a getaddrinfo stuck in the
+    operating system must not hold back a finished run.
     """
     loop = asyncio.new_event_loop()
-    pool = Threads(max(1, threads))
     try:
-        task = loop.create_task(_with_threads(pool, main))
-        try:
-            return loop.run_until_complete(task)
-        except BaseException:  # Ctrl-C or a failure: nothing of the run outlives its loop
-            _cancel_all(loop)
-            raise
+        return loop.run_until_complete(loop.create_task(_bounded(threads, main)))
     finally:
-        pool.shutdown(wait=False)
+        # after Ctrl-C, a failure, or a call left waiting: nothing of the run outlives its loop
+        _cancel_all(loop)
         loop.close()
 
 
-async def _with_threads(pool: Executor, main: Coroutine[Any, Any, T]) -> T:
-    _threads.set(pool)  # in this task's context, which every task it creates inherits
-    return await main
+async def _bounded(threads: int, main: Coroutine[Any, Any, T]) -> T:
+    _slots.set(asyncio.Semaphore(max(1, threads)))  # in this task's context, which every
+    return await main  # task it creates inherits
 
 
 def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
@@ -58,6 +53,42 @@ def _cancel_all(loop: asyncio.AbstractEventLoop) -> None:
 
 
 async def in_thread(work: Callable[..., T], *args: object) -> T:
-    """`work(*args)` in one of the run's threads, awaited on the loop."""
+    """`work(*args)` in a thread of its own, awaited on the loop.
+
+    The thread is started with _thread.start_new_thread, which returns at once: Thread.start()
+    waits until the new thread has run its first lines, which needs the GIL the loop holds,
+    and a thread pool's lock is one more thing for the loop and the threads to queue for.
+    Such a thread does not keep the interpreter alive, and once its run is over (the loop
+    closed) its answer goes nowhere.
+    """
     loop = asyncio.get_running_loop()
-    return await loop.run_in_executor(_threads.get(), work, *args)
+    async with _slots.get():
+        done: asyncio.Future[T] = loop.create_future()
+        _thread.start_new_thread(_call, (loop, done, work, args))
+        return await done
+
+
+def _call(
+    loop: asyncio.AbstractEventLoop,
+    done: asyncio.Future[T],
+    work: Callable[..., T],
+    args: tuple[object, ...],
+) -> None:
+    try:
+        result = work(*args)
+    except BaseException as exc:  # the waiter hears of it, as from the call itself
+        settle = functools.partial(_fail, done, exc)
+    else:
+        settle = functools.partial(_resolve, done, result)
+    with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+        loop.call_soon_threadsafe(settle)
+
+
+def _resolve(done: asyncio.Future[T], result: T) -> None:
+    if not done.cancelled():
+        done.set_result(result)
+
+
+def _fail(done: asyncio.Future[T], exc: BaseException) -> None:
+    if not done.cancelled():
+        done.set_exception(exc)
