@@ -72,7 +72,7 @@ class _Run:
 
 # The run's threads are for getaddrinfo: a probe in flight waits on at most two at once (its
 # own name's, and the proxy's name while it opens a tunnel).
-BLOCKING_CALLS_PER_PROBE = 2
+_BLOCKING_CALLS_PER_PROBE = 2
 
 
 def probe_all(
@@ -89,7 +89,7 @@ def probe_all(
     workers = max(1, min(settings.concurrency, len(targets)))
     return event_loop.run(
         _probe_all(targets, settings, workers, observer, meanwhile),
-        threads=BLOCKING_CALLS_PER_PROBE * workers,
+        threads=_BLOCKING_CALLS_PER_PROBE * workers,
     )
 
 
