@@ -53,18 +53,15 @@ def clean_env() -> dict[str, str]:
     }
 
 
-def run_cli(
-    world: World, *args: str, wall_limit: float = 120.0, env: Mapping[str, str] | None = None
-) -> CliRun:
+def check_argv(world: World, *args: str) -> tuple[str, ...]:
     """`netcheck check ARGS` in ncw-client, with `--timeout 2` and the world's public roots as
-    `--ca-bundle` unless ARGS give their own; `env` adds or replaces environment variables
-    (SSL_CERT_FILE: the operating system's trust store)."""
+    `--ca-bundle` unless ARGS give their own."""
     extra: list[str] = []
     if "--timeout" not in args:
         extra += ["--timeout", DEFAULT_TIMEOUT]
     if "--ca-bundle" not in args:
         extra += ["--ca-bundle", str(world.ca_bundle)]
-    argv = (
+    return (
         "ip",
         "netns",
         "exec",
@@ -76,6 +73,14 @@ def run_cli(
         *args,
         *extra,
     )
+
+
+def run_cli(
+    world: World, *args: str, wall_limit: float = 120.0, env: Mapping[str, str] | None = None
+) -> CliRun:
+    """check_argv's command, run to its end; `env` adds or replaces environment variables
+    (SSL_CERT_FILE: the operating system's trust store)."""
+    argv = check_argv(world, *args)
     started = time.monotonic()
     done = subprocess.run(
         argv,
