@@ -118,9 +118,11 @@ async def connect(
 
 
 def _plain(exc: OSError) -> OSError:
-    """The error with the operating system's own words: the event loop words a failed connect
-    as "Connect call failed (address)", which says less than "Connection refused"."""
-    if isinstance(exc, StepTimeout) or exc.errno is None:
+    """The error with the operating system's own words: the selector loop words a failed
+    connect as "Connect call failed (address)", which says less than "Connection refused".
+    Windows' proactor loop raises the system's error as it is (with its `winerror`), whose
+    words os.strerror would not know."""
+    if isinstance(exc, StepTimeout) or exc.errno is None or getattr(exc, "winerror", None):
         return exc
     return OSError(exc.errno, os.strerror(exc.errno))  # the same subclass, by its errno
 
