@@ -115,8 +115,8 @@ async def _probe_all(
     try:
         run.tools.set_result(_load_tools(settings))
     except BaseException as exc:  # an unreadable CA bundle: no probe goes further
-        # Failing the tools stops a probe whose cancelling asyncio.wait_for lost (before 3.12
-        # it can, when the step it bounds ends at that moment); the run raises regardless.
+        # Failing the tools also stops a probe whose cancellation was lost: asyncio.wait_for
+        # (the step deadline on Python 3.10) can lose one when its step ends at that moment.
         run.tools.set_exception(exc)
         run.tools.exception()  # seen here: asyncio need not report it as never retrieved
         for probe_task in probes:

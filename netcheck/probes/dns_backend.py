@@ -16,6 +16,7 @@ from typing import Any
 
 import dns.asyncbackend
 import dns.exception
+import dns.inet
 
 from netcheck.probes.transport import StepTimeout, within
 
@@ -50,11 +51,16 @@ class Backend(dns.asyncbackend.Backend):
             sock.setblocking(False)
             if source is not None:
                 sock.bind(source)
-            sock.connect(destination)  # UDP: no packet, only the kernel's choice of route
+            # UDP: no packet, only the kernel's choice of route
+            sock.connect(dns.inet.low_level_address_tuple(destination, af))
+            # Answers are said to come from the peer as the kernel names it: dnspython drops
+            # an answer whose source differs from its own form of the server's address, which
+            # for IPv6 has four parts (address, port, flow, scope), not the two it passed here.
+            peer = sock.getpeername()
         except OSError:
             sock.close()
             raise
-        return _Datagram(af, sock, destination)
+        return _Datagram(af, sock, peer)
 
     async def sleep(self, interval: float) -> None:
         await asyncio.sleep(interval)

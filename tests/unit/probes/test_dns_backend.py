@@ -34,6 +34,7 @@ class Server:
     """A loopback DNS server: `a.example` has one address, `many.example` sixty, every other
     name is NXDOMAIN. `queries` records (transport, name, type) as they arrive."""
 
+    address: str
     port: int
     queries: list[tuple[str, str, str]] = field(default_factory=list)
     first: threading.Event = field(default_factory=threading.Event)
@@ -56,16 +57,37 @@ def answer(wire: bytes, over: str, server: Server) -> bytes:
     return response.to_wire()
 
 
-@pytest.fixture
-def server() -> Iterator[Server]:
-    udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    udp.bind(("127.0.0.1", 0))
+def ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+# An IPv6 server too: dnspython matches an answer's source against its own four-part form of
+# an IPv6 address, and drops what does not match.
+@pytest.fixture(
+    params=[
+        "127.0.0.1",
+        pytest.param(
+            "::1",
+            marks=pytest.mark.skipif(not ipv6_loopback(), reason="no IPv6 loopback here"),
+        ),
+    ]
+)
+def server(request: pytest.FixtureRequest) -> Iterator[Server]:
+    address: str = request.param
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    udp = socket.socket(family, socket.SOCK_DGRAM)
+    udp.bind((address, 0))
     port = udp.getsockname()[1]
-    tcp = socket.create_server(("127.0.0.1", port))
+    tcp = socket.create_server((address, port), family=family)
     # closing a socket does not wake a thread blocked on it: the threads look up now and then
     udp.settimeout(0.1)
     tcp.settimeout(0.1)
-    found = Server(port)
+    found = Server(address, port)
     stop = threading.Event()
 
     def serve_udp() -> None:
@@ -106,28 +128,28 @@ def server() -> Iterator[Server]:
     tcp.close()
 
 
-def resolvers(port: int) -> dns_probe.Resolvers:
+def resolvers(server: Server) -> dns_probe.Resolvers:
     resolver = dns.asyncresolver.Resolver(configure=False)
-    resolver.nameservers = ["127.0.0.1"]
-    resolver.port = port
+    resolver.nameservers = [server.address]
+    resolver.port = server.port
     resolver.timeout = resolver.lifetime = 2.0
     return dns_probe.Resolvers(resolver)
 
 
-def resolve(host: str, port: int) -> DnsObservation:
-    return event_loop.run(dns_probe.resolve(host, resolvers(port)), threads=1)
+def resolve(host: str, server: Server) -> DnsObservation:
+    return event_loop.run(dns_probe.resolve(host, resolvers(server)), threads=1)
 
 
 def test_an_answer_and_a_missing_name(server: Server) -> None:
-    found = resolve("a.example", server.port)
+    found = resolve("a.example", server)
     assert (found.outcome, found.addresses) == (Outcome.OK, ("192.0.2.7",))
-    missing = resolve("gone.example", server.port)
+    missing = resolve("gone.example", server)
     assert missing.outcome is Outcome.NXDOMAIN and missing.addresses == ()
     assert {q[0] for q in server.queries} == {"udp"}
 
 
 def test_a_truncated_answer_is_asked_again_over_tcp(server: Server) -> None:
-    found = resolve("many.example", server.port)
+    found = resolve("many.example", server)
     assert found.outcome is Outcome.OK and sorted(found.addresses) == sorted(MANY)
     assert ("tcp", "many.example", "A") in server.queries
 
@@ -138,7 +160,7 @@ def test_the_queries_leave_within_the_turns_the_probes_count_on(server: Server) 
     loop blocks, or every first answer would wait behind that work."""
 
     async def run() -> bool:
-        lookup = dns_probe.ask("a.example", resolvers(server.port))
+        lookup = dns_probe.ask("a.example", resolvers(server))
         for _ in range(dns_probe.TURNS_TO_SEND):
             await asyncio.sleep(0)
         # the loop blocks here: the packet must already be on its way
