@@ -21,9 +21,9 @@ from netcheck.models import (
     Target,
     TlsObservation,
 )
-from netcheck.probes import event_loop
+from netcheck.probes import event_loop, transport
 from netcheck.probes import resolve as dns_probe
-from netcheck.probes.transport import connect, connect_host, open_tunnel, proxy_auth_headers
+from netcheck.probes.transport import connect, connect_found, open_tunnel, proxy_auth_headers
 
 # OpenSSL, the certificate code and HTTP are imported by probe_all once the first lookups are
 # on their way (_load_tools): loading them (about 40 ms) then overlaps the first round trip.
@@ -61,6 +61,9 @@ class _Run:
     slots: asyncio.Semaphore  # probes in flight, at most settings.concurrency
     # Every lookup of the run by host name: a name two targets share is asked once
     lookups: dict[str, dns_probe.Lookup] = field(default_factory=dict)
+    # The proxies' addresses: every probe through a proxy connects to it, and one lookup of
+    # its name serves them all, as the worker's own would
+    proxies: dict[tuple[str, int], asyncio.Task[transport.Found]] = field(default_factory=dict)
 
     def lookup(self, host: str) -> dns_probe.Lookup:
         """The lookup of `host`, asked now unless another target asked it already."""
@@ -68,6 +71,16 @@ class _Run:
         if lookup is None:
             lookup = self.lookups[host] = dns_probe.ask(host, self.resolvers)
         return lookup
+
+    def proxy_addresses(self, proxy: ProxySettings) -> asyncio.Task[transport.Found]:
+        """The addresses of `proxy`, looked up once per run."""
+        key = (proxy.host, proxy.port)
+        task = self.proxies.get(key)
+        if task is None:
+            task = self.proxies[key] = asyncio.ensure_future(
+                transport.resolve_host(proxy.host, proxy.port)
+            )
+        return task
 
 
 # The run's threads are for getaddrinfo: a probe in flight waits on at most two at once (its
@@ -171,7 +184,7 @@ async def _steps(run: _Run, target: Target, lookup: dns_probe.Lookup) -> Observa
     if proxy is not None:
         # The proxy resolves the name; ours is asked alongside, as evidence only.
         stream, tcp, proxy_obs = await open_tunnel(
-            proxy, target.host, target.port, settings.timeout
+            proxy, await run.proxy_addresses(proxy), target.host, target.port, settings.timeout
         )
         dns_obs: DnsObservation | None = await lookup.answer
     else:
@@ -198,7 +211,7 @@ async def _steps(run: _Run, target: Target, lookup: dns_probe.Lookup) -> Observa
             )
             if secured is None:
                 if tls.outcome in _RETRIED:
-                    tls = await _second_attempt(run, tools, target, tcp.address, tls)
+                    tls = await _second_attempt(run, tools, target, proxy, tcp.address, tls)
                 return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls)
             # The request leaves first and the chain is judged while its answer travels: with
             # many targets finishing their handshakes together, judging first would queue
@@ -220,14 +233,21 @@ _RETRIED = (Outcome.RESET, Outcome.PROTOCOL, Outcome.ERROR)
 
 
 async def _second_attempt(
-    run: _Run, tools: _Tools, target: Target, address: str | None, failed: TlsObservation
+    run: _Run,
+    tools: _Tools,
+    target: Target,
+    proxy: ProxySettings | None,
+    address: str | None,
+    failed: TlsObservation,
 ) -> TlsObservation:
-    """One more handshake, on a new connection (or tunnel), that allows legacy versions."""
+    """One more handshake, on a new connection (or a tunnel through the same proxy), that
+    allows legacy versions."""
     from netcheck.probes.tls import legacy_attempt
 
     settings = run.settings
-    if settings.proxy is not None:
-        stream, _, _ = await open_tunnel(settings.proxy, target.host, target.port, settings.timeout)
+    if proxy is not None:
+        found = await run.proxy_addresses(proxy)
+        stream, _, _ = await open_tunnel(proxy, found, target.host, target.port, settings.timeout)
     elif address is not None:
         stream, _ = await connect((address,), target.port, settings.timeout)
     else:
@@ -246,7 +266,7 @@ async def _plain_via_proxy(
     """Plain HTTP goes to the proxy as an absolute-form request: many proxies refuse CONNECT
     to port 80, yet forward GET http://host/ (this is how revocation checks travel)."""
     timeout = run.settings.timeout
-    stream, tcp = await connect_host(proxy.host, proxy.port, timeout)
+    stream, tcp = await connect_found(await run.proxy_addresses(proxy), proxy.port, timeout)
     dns_obs = await run.lookup(target.host).answer
     if stream is None:
         return replace(at, dns=dns_obs, tcp=tcp)

@@ -127,24 +127,34 @@ def _plain(exc: OSError) -> OSError:
     return OSError(exc.errno, os.strerror(exc.errno))  # the same subclass, by its errno
 
 
-async def connect_host(
-    host: str, port: int, timeout: float
-) -> tuple[PlainSocket | None, TcpObservation]:
-    """Connect to a host given by name or address, resolving it with the system resolver."""
+# A proxy's addresses from the system's resolver, in its order; or why there are none
+Found = tuple[str, ...] | str
+
+
+async def resolve_host(host: str, port: int) -> Found:
+    """The addresses of a host given by name or address, as the system resolver has them."""
     try:
         infos = await event_loop.in_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        return None, TcpObservation(
-            Outcome.ERROR, None, (), f"cannot resolve {host}: {exc.strerror}"
-        )
-    return await connect(tuple(dict.fromkeys(str(info[4][0]) for info in infos)), port, timeout)
+        return f"cannot resolve {host}: {exc.strerror}"
+    return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+async def connect_found(
+    found: Found, port: int, timeout: float
+) -> tuple[PlainSocket | None, TcpObservation]:
+    """connect() to what resolve_host found, or say why there was nothing to connect to."""
+    if isinstance(found, str):
+        return None, TcpObservation(Outcome.ERROR, None, (), found)
+    return await connect(found, port, timeout)
 
 
 async def open_tunnel(
-    proxy: ProxySettings, host: str, port: int, timeout: float
+    proxy: ProxySettings, proxy_found: Found, host: str, port: int, timeout: float
 ) -> tuple[PlainSocket | None, TcpObservation, ProxyObservation | None]:
-    """Connect to the proxy and ask it for a tunnel to host:port with HTTP CONNECT."""
-    stream, tcp = await connect_host(proxy.host, proxy.port, timeout)
+    """Connect to the proxy (at `proxy_found`) and ask it for a tunnel to host:port with HTTP
+    CONNECT."""
+    stream, tcp = await connect_found(proxy_found, proxy.port, timeout)
     if stream is None:
         return None, tcp, None
     started = time.monotonic()
