@@ -8,7 +8,7 @@ import importlib
 import socket
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -21,6 +21,7 @@ import dns.rrset
 from netcheck.models import OS_RESOLVER, DnsObservation, Outcome
 from netcheck.probes import event_loop
 from netcheck.probes.dns_backend import BACKEND
+from netcheck.probes.transport import StepTimeout, within
 
 # When A and AAAA fail differently, the more telling outcome wins: an authoritative NXDOMAIN
 # says more than a server failure, which says more than silence.
@@ -40,6 +41,9 @@ class Resolvers:
     # asked only when no --dns-server was given, so that no query leaves for servers the user
     # did not name.
     system: GetAddrInfo | None = None
+    # How long getaddrinfo may take (dnspython's own lifetime is set on its resolver): it has
+    # no timeout of its own, and a resolver with the usual retries can keep it 30 s or more.
+    timeout: float = 5.0
 
 
 def make_resolvers(
@@ -53,15 +57,15 @@ def make_resolvers(
     if dns_server is not None:
         resolver = dns.asyncresolver.Resolver(configure=False)
         resolver.nameservers = [dns_server]
-        return Resolvers(_timed(resolver, timeout))
+        return Resolvers(_timed(resolver, timeout), timeout=timeout)
     try:
         if (platform or sys.platform) == "win32":
             _use_win32_api()
         resolver = dns.asyncresolver.Resolver()
     except (dns.exception.DNSException, OSError) as exc:
         problem = f"the system's DNS resolver configuration cannot be read: {exc}"
-        return Resolvers(None, problem, system)
-    return Resolvers(_timed(resolver, timeout), None, system)
+        return Resolvers(None, problem, system, timeout)
+    return Resolvers(_timed(resolver, timeout), None, system, timeout)
 
 
 def _use_win32_api() -> None:
@@ -94,25 +98,39 @@ class Lookup:
 
     answer: asyncio.Task[DnsObservation]
     system: asyncio.Task[SystemAnswer] | None = None
+    deadline: float = 0.0  # for the OS resolver's answer (time.monotonic)
 
     async def observation(self) -> DnsObservation:
-        """The answer with the OS resolver's beside it."""
+        """The answer with the OS resolver's beside it, or with why that did not come."""
         answer = await self.answer
         if self.system is None:
             return answer
-        _, addresses, error = await self.system
+        if self.system.done():  # most often: it came while the probe's steps went on
+            _, addresses, error = self.system.result()
+        else:  # shielded: another probe of the same name may still wait for it
+            _, addresses, error = await _bounded(asyncio.shield(self.system), self.deadline)
         return replace(answer, system_addresses=addresses, system_error=error)
 
 
 def ask(host: str, resolvers: Resolvers) -> Lookup:
     """Ask for `host` now: dnspython's queries, and the OS resolver in a thread beside them."""
+    deadline = time.monotonic() + resolvers.timeout
     if resolvers.dns is None:
-        return Lookup(asyncio.ensure_future(_system_only(host, resolvers)))
+        return Lookup(asyncio.ensure_future(_system_only(host, resolvers, deadline)))
     answer = asyncio.ensure_future(_ask_dns(host, resolvers.dns))
     if resolvers.system is None:
         return Lookup(answer)
     system = asyncio.ensure_future(event_loop.in_thread(_system_lookup, resolvers.system, host))
-    return Lookup(answer, system)
+    return Lookup(answer, system, deadline)
+
+
+async def _bounded(system: Awaitable[SystemAnswer], deadline: float) -> SystemAnswer:
+    """getaddrinfo's answer, or a timeout once `deadline` has passed; its thread, which
+    cannot be stopped, goes on alone and its answer is dropped."""
+    try:
+        return await within(system, deadline)
+    except StepTimeout:
+        return Outcome.TIMEOUT, (), "getaddrinfo: no answer in time"
 
 
 async def resolve(host: str, resolvers: Resolvers) -> DnsObservation:
@@ -120,11 +138,13 @@ async def resolve(host: str, resolvers: Resolvers) -> DnsObservation:
     return await ask(host, resolvers).observation()
 
 
-async def _system_only(host: str, resolvers: Resolvers) -> DnsObservation:
+async def _system_only(host: str, resolvers: Resolvers, deadline: float) -> DnsObservation:
     """The OS resolver's answer as the answer: dnspython has no configuration to go on."""
     assert resolvers.system is not None
     started = time.monotonic()
-    outcome, addresses, error = await event_loop.in_thread(_system_lookup, resolvers.system, host)
+    outcome, addresses, error = await _bounded(
+        event_loop.in_thread(_system_lookup, resolvers.system, host), deadline
+    )
     return DnsObservation(
         outcome,
         (OS_RESOLVER,),

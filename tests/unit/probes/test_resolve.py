@@ -5,6 +5,8 @@ on loopback; getaddrinfo is a fake wherever it would ask the host's resolvers.""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import socket
 import threading
@@ -73,6 +75,48 @@ def test_getaddrinfo_runs_alongside_and_never_before_the_first_query(
     obs = resolve(HOST, resolvers_at(port, getaddrinfo))
     assert seen == [True]
     assert obs.outcome is Outcome.TIMEOUT and obs.system_addresses == ("10.1.2.3",)
+
+
+def test_a_getaddrinfo_that_hangs_costs_the_timeout_not_the_run(
+    silent_dns: tuple[int, threading.Event],
+) -> None:
+    """getaddrinfo has no timeout of its own (a resolver with retries can keep it for half a
+    minute): its answer is awaited until the lookup's timeout, then reported missing, and
+    the thread's late answer goes nowhere."""
+    port, _ = silent_dns
+    release = threading.Event()
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        release.wait(10)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 0))]
+
+    resolvers = dataclasses.replace(resolvers_at(port, getaddrinfo), timeout=0.5)
+    started = time.monotonic()
+    obs = resolve(HOST, resolvers)
+    assert time.monotonic() - started < 3
+    release.set()
+    assert obs.system_addresses == () and obs.system_error == "getaddrinfo: no answer in time"
+
+
+def test_an_answer_that_came_in_time_counts_however_long_the_probe_took_after_it(
+    silent_dns: tuple[int, threading.Event],
+) -> None:
+    """The probe joins getaddrinfo's answer at its end, which may be long after the lookup's
+    timeout (a TCP connect that timed out): an answer that came in time is kept."""
+    port, _ = silent_dns
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 0))]
+
+    resolvers = dataclasses.replace(resolvers_at(port, getaddrinfo), timeout=0.3)
+
+    async def probe_that_takes_long() -> DnsObservation:
+        lookup = dns_probe.ask(HOST, resolvers)
+        await asyncio.sleep(0.6)  # the probe's later steps, past the lookup's deadline
+        return await lookup.observation()
+
+    obs = event_loop.run(probe_that_takes_long(), threads=2)
+    assert obs.system_addresses == ("10.1.2.3",) and obs.system_error is None
 
 
 def target() -> Target:
