@@ -6,6 +6,7 @@ thread drives every handshake of a run, with any event loop (Windows' too).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import replace
@@ -184,6 +185,9 @@ class TlsStream:
                 # that vary by version: what happened is that the peer closed.
                 if self._closed_by_peer and not isinstance(exc, SSL.ZeroReturnError):
                     raise PeerClosed from exc
+                # the alert OpenSSL wrote, which it would have sent itself on a socket
+                with contextlib.suppress(OSError, SSL.Error):
+                    await self._flush(deadline)
                 raise
             await self._flush(deadline)
             return result
