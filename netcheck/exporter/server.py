@@ -188,6 +188,15 @@ class _Handler(BaseHTTPRequestHandler):
             answer = Answer(200, LANDING)
         else:
             answer = Answer(404, "not found: the exporter serves /probe and /metrics\n")
+        # The path alone, never the query: it holds only a selection, but a line per scrape
+        # is noise, and an error says what was wrong in its own words. Logged before the
+        # answer leaves, so that the log's order is the order the client saw (a SIGTERM sent
+        # after an answer is logged after that answer's line).
+        reason = f": {answer.body.strip()}" if answer.status >= 400 else ""
+        self.server.log(
+            f"{self.client_address[0]} GET {parts.path} {answer.status} "
+            f"{time.monotonic() - started:.3f}s{reason}"
+        )
         body = answer.body.encode("utf-8")
         self.send_response(answer.status)
         self.send_header("Content-Type", answer.content_type)
@@ -196,13 +205,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("WWW-Authenticate", 'Basic realm="netcheck exporter"')
         self.end_headers()
         self.wfile.write(body)
-        # The path alone, never the query: it holds only a selection, but a line per scrape
-        # is noise, and an error says what was wrong in its own words.
-        reason = f": {answer.body.strip()}" if answer.status >= 400 else ""
-        self.server.log(
-            f"{self.client_address[0]} GET {parts.path} {answer.status} "
-            f"{time.monotonic() - started:.3f}s{reason}"
-        )
 
     def _authorized(self) -> bool:
         users = self.server.web.users
