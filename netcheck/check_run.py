@@ -55,32 +55,44 @@ def probe_settings(
             raise UsageError(
                 f"--dns-server {dns_server!r} is not an IP address (e.g. 10.0.0.53 or 2001:db8::53)"
             ) from None
-    _allow_open_files(concurrency)
     return ProbeSettings(
         timeout=timeout,
         trust=trust_stores(ca_bundle),
         proxy=proxy,
         dns_server=dns_server,
-        concurrency=concurrency,
+        concurrency=open_files_for(concurrency),
     )
 
 
-def _allow_open_files(concurrency: int) -> None:
-    """Raise the soft limit on open files so every probe in flight gets its descriptors.
+# A probe holds up to four descriptors at once (its two DNS queries' sockets and the OS
+# resolver's, in its thread; then its TCP socket, beside the lookup through a proxy), and the
+# run a few of its own (its loop's, the catalogue, the output).
+_FILES_PER_PROBE = 4
+_FILES_OF_THE_RUN = 64
 
-    A probe holds up to four at once (its two DNS queries' sockets and the OS resolver's, in
-    its thread; then its TCP socket, beside the lookup when it goes through a proxy); the
-    common soft limit of 1024 would cap a full run well below --concurrency.
+
+def open_files_for(concurrency: int) -> int:
+    """Raise the soft limit on open files so that every probe in flight gets its descriptors;
+    the probes in flight that the limit allows (fewer than `concurrency` only where the hard
+    limit is low: the others then wait their turn rather than fail with EMFILE).
+
+    The common soft limit of 1024 would cap a full run well below --concurrency.
     """
     try:
         import resource
-    except ImportError:  # Windows has no such limit to raise
-        return
+    except ImportError:  # Windows has no such limit: its sockets are not counted as files
+        return concurrency
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = 4 * concurrency + 64
-    if soft != resource.RLIM_INFINITY and soft < wanted:
-        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    wanted = _FILES_PER_PROBE * concurrency + _FILES_OF_THE_RUN
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return concurrency
+    ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    try:
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, ceiling), hard))
+    except (ValueError, OSError):  # a system maximum below the hard limit (macOS)
+        ceiling = soft
+    limit = max(soft, ceiling)
+    return max(1, min(concurrency, (limit - _FILES_OF_THE_RUN) // _FILES_PER_PROBE))
 
 
 def trust_stores(ca_bundle: str | None) -> tuple[TrustStore, ...]:
