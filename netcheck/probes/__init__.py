@@ -83,8 +83,9 @@ class _Run:
         return task
 
 
-# The run's threads are for getaddrinfo: a probe in flight waits on at most two at once (its
-# own name's, and the proxy's name while it opens a tunnel).
+# The run's threads are for getaddrinfo: a probe in flight waits on one at a time (its name's;
+# the proxy's name is the run's, looked up once), and a lookup that hangs past its timeout
+# keeps its thread (a thread cannot be stopped): twice the probes in flight leaves room.
 _BLOCKING_CALLS_PER_PROBE = 2
 
 
@@ -180,7 +181,7 @@ async def _steps(run: _Run, target: Target, lookup: dns_probe.Lookup) -> Observa
     proxy = settings.proxy_for(target.host)
     at = Observation(_now(), proxy.redacted_url if proxy else None)
     if proxy is not None and target.scheme == "http":
-        return await _plain_via_proxy(run, target, at, proxy)
+        return await _plain_via_proxy(run, target, lookup, at, proxy)
     if proxy is not None:
         # The proxy resolves the name; ours is asked alongside, as evidence only.
         stream, tcp, proxy_obs = await open_tunnel(
@@ -261,13 +262,13 @@ async def _second_attempt(
 
 
 async def _plain_via_proxy(
-    run: _Run, target: Target, at: Observation, proxy: ProxySettings
+    run: _Run, target: Target, lookup: dns_probe.Lookup, at: Observation, proxy: ProxySettings
 ) -> Observation:
     """Plain HTTP goes to the proxy as an absolute-form request: many proxies refuse CONNECT
     to port 80, yet forward GET http://host/ (this is how revocation checks travel)."""
     timeout = run.settings.timeout
     stream, tcp = await connect_found(await run.proxy_addresses(proxy), proxy.port, timeout)
-    dns_obs = await run.lookup(target.host).answer
+    dns_obs = await lookup.answer
     if stream is None:
         return replace(at, dns=dns_obs, tcp=tcp)
     try:

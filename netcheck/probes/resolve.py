@@ -105,10 +105,8 @@ class Lookup:
         answer = await self.answer
         if self.system is None:
             return answer
-        if self.system.done():  # most often: it came while the probe's steps went on
-            _, addresses, error = self.system.result()
-        else:  # shielded: another probe of the same name may still wait for it
-            _, addresses, error = await _bounded(asyncio.shield(self.system), self.deadline)
+        # shielded: another probe of the same name may still wait for it
+        _, addresses, error = await _bounded(asyncio.shield(self.system), self.deadline)
         return replace(answer, system_addresses=addresses, system_error=error)
 
 

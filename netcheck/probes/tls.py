@@ -126,15 +126,14 @@ def judge(
 def classify_tls_error(exc: BaseException) -> tuple[Outcome, str]:
     if isinstance(exc, StepTimeout):
         return Outcome.TIMEOUT, "no answer to the TLS handshake"
-    if isinstance(exc, (PeerClosed, SSL.ZeroReturnError)):
+    # SysCallError: OpenSSL saw its transport end (only a memory buffer shut down, here)
+    if isinstance(exc, (PeerClosed, SSL.ZeroReturnError, SSL.SysCallError)):
         return Outcome.RESET, "connection closed during the handshake"
     if isinstance(exc, OSError):
         outcome = classify_os_error(exc)
         if outcome is Outcome.RESET:
             return outcome, f"connection reset during the handshake ({exc.strerror or exc})"
         return outcome, str(exc)
-    if isinstance(exc, SSL.SysCallError):
-        return Outcome.RESET, "connection closed during the handshake"
     text = _openssl_text(exc)
     if any(word in text.lower() for word in _PROTOCOL_WORDS):
         return Outcome.PROTOCOL, text

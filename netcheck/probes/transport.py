@@ -36,7 +36,12 @@ class StepTimeout(TimeoutError):
 
 
 async def within(step: Awaitable[T], deadline: float) -> T:
-    """`step`, or StepTimeout once `deadline` (time.monotonic, as the loop's clock) has passed."""
+    """`step`, or StepTimeout once `deadline` (time.monotonic, as the loop's clock) has passed.
+
+    A step already done is never late: its result stands, however late it is asked for."""
+    if isinstance(step, asyncio.Future) and step.done():
+        result: T = step.result()
+        return result
     if deadline <= time.monotonic():
         # close a coroutine that will never run, so that it is not reported as never awaited
         getattr(step, "close", lambda: None)()
