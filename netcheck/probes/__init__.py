@@ -61,6 +61,9 @@ class _Run:
     slots: asyncio.Semaphore  # probes in flight, at most settings.concurrency
     # Every lookup of the run by host name: a name two targets share is asked once
     lookups: dict[str, dns_probe.Lookup] = field(default_factory=dict)
+    # Set once the run's first burst of work is done (probe_all): getaddrinfo's threads wait
+    # for it, so as not to take the GIL from the loop while it sends queries and loads tools
+    threads_open: asyncio.Event = field(default_factory=asyncio.Event)
     # The proxies' addresses: every probe through a proxy connects to it, and one lookup of
     # its name serves them all, as the worker's own would
     proxies: dict[tuple[str, int], asyncio.Task[transport.Found]] = field(default_factory=dict)
@@ -69,7 +72,7 @@ class _Run:
         """The lookup of `host`, asked now unless another target asked it already."""
         lookup = self.lookups.get(host)
         if lookup is None:
-            lookup = self.lookups[host] = dns_probe.ask(host, self.resolvers)
+            lookup = self.lookups[host] = dns_probe.ask(host, self.resolvers, self.threads_open)
         return lookup
 
     def proxy_addresses(self, proxy: ProxySettings) -> asyncio.Task[transport.Found]:
@@ -139,6 +142,9 @@ async def _probe_all(
         raise
     if meanwhile is not None:
         meanwhile()
+    # Only now the OS resolver's threads: started with the queries, 280 of them held the
+    # loop back by 20 ms, taking the GIL to start; their answers are joined last anyway.
+    run.threads_open.set()
     return list(await asyncio.gather(*probes))
 
 
@@ -214,12 +220,12 @@ async def _steps(run: _Run, target: Target, lookup: dns_probe.Lookup) -> Observa
                 if tls.outcome in _RETRIED:
                     tls = await _second_attempt(run, tools, target, proxy, tcp.address, tls)
                 return replace(at, dns=dns_obs, proxy=proxy_obs, tcp=tcp, tls=tls)
-            # The request leaves first and the chain is judged while its answer travels: with
-            # many targets finishing their handshakes together, judging first would queue
-            # every request behind the others' CPU work.
+            # The chain is judged once the answer is in: judged as soon as the request had
+            # left, with many targets finishing their handshakes together, every judgement
+            # held back the other targets' handshakes and requests, which packets wait for.
             exchange = await request(secured, "https", target.host, target.port, settings.timeout)
-            tls = judge(tls, chain, target.host, tools.stores, tools.verdicts)
             http = await exchange.response()
+            tls = judge(tls, chain, target.host, tools.stores, tools.verdicts)
         else:
             exchange = await request(stream, "http", target.host, target.port, settings.timeout)
             http = await exchange.response()

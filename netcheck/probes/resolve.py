@@ -8,7 +8,7 @@ import importlib
 import socket
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -98,7 +98,6 @@ class Lookup:
 
     answer: asyncio.Task[DnsObservation]
     system: asyncio.Task[SystemAnswer] | None = None
-    deadline: float = 0.0  # for the OS resolver's answer (time.monotonic)
 
     async def observation(self) -> DnsObservation:
         """The answer with the OS resolver's beside it, or with why that did not come."""
@@ -106,27 +105,38 @@ class Lookup:
         if self.system is None:
             return answer
         # shielded: another probe of the same name may still wait for it
-        _, addresses, error = await _bounded(asyncio.shield(self.system), self.deadline)
+        _, addresses, error = await asyncio.shield(self.system)
         return replace(answer, system_addresses=addresses, system_error=error)
 
 
-def ask(host: str, resolvers: Resolvers) -> Lookup:
-    """Ask for `host` now: dnspython's queries, and the OS resolver in a thread beside them."""
-    deadline = time.monotonic() + resolvers.timeout
+def ask(host: str, resolvers: Resolvers, threads_open: asyncio.Event | None = None) -> Lookup:
+    """Ask for `host` now: dnspython's queries, and the OS resolver in a thread beside them,
+    started once `threads_open` is set (at once without it)."""
     if resolvers.dns is None:
-        return Lookup(asyncio.ensure_future(_system_only(host, resolvers, deadline)))
+        return Lookup(asyncio.ensure_future(_system_only(host, resolvers)))
     answer = asyncio.ensure_future(_ask_dns(host, resolvers.dns))
     if resolvers.system is None:
         return Lookup(answer)
-    system = asyncio.ensure_future(event_loop.in_thread(_system_lookup, resolvers.system, host))
-    return Lookup(answer, system, deadline)
+    system = asyncio.ensure_future(
+        _system_when(threads_open, resolvers.system, host, resolvers.timeout)
+    )
+    return Lookup(answer, system)
 
 
-async def _bounded(system: Awaitable[SystemAnswer], deadline: float) -> SystemAnswer:
-    """getaddrinfo's answer, or a timeout once `deadline` has passed; its thread, which
-    cannot be stopped, goes on alone and its answer is dropped."""
+async def _system_when(
+    threads_open: asyncio.Event | None, getaddrinfo: GetAddrInfo, host: str, timeout: float
+) -> SystemAnswer:
+    if threads_open is not None:
+        await threads_open.wait()
+    return await _system_answer(getaddrinfo, host, timeout)
+
+
+async def _system_answer(getaddrinfo: GetAddrInfo, host: str, timeout: float) -> SystemAnswer:
+    """getaddrinfo's answer, or a timeout after `timeout` s; its thread, which cannot be
+    stopped, then goes on alone (keeping its slot) and its answer is dropped."""
+    call = asyncio.ensure_future(event_loop.in_thread(_system_lookup, getaddrinfo, host))
     try:
-        return await within(system, deadline)
+        return await within(asyncio.shield(call), time.monotonic() + timeout)
     except StepTimeout:
         return Outcome.TIMEOUT, (), "getaddrinfo: no answer in time"
 
@@ -136,13 +146,11 @@ async def resolve(host: str, resolvers: Resolvers) -> DnsObservation:
     return await ask(host, resolvers).observation()
 
 
-async def _system_only(host: str, resolvers: Resolvers, deadline: float) -> DnsObservation:
+async def _system_only(host: str, resolvers: Resolvers) -> DnsObservation:
     """The OS resolver's answer as the answer: dnspython has no configuration to go on."""
     assert resolvers.system is not None
     started = time.monotonic()
-    outcome, addresses, error = await _bounded(
-        event_loop.in_thread(_system_lookup, resolvers.system, host), deadline
-    )
+    outcome, addresses, error = await _system_answer(resolvers.system, host, resolvers.timeout)
     return DnsObservation(
         outcome,
         (OS_RESOLVER,),

@@ -105,7 +105,7 @@ def judge(
     verdicts: Verdicts | None = None,
 ) -> TlsObservation:
     """The handshake's observation with the chain described and checked against every store
-    and the host name. Pure CPU: the probe runs it while the HTTP answer is on its way.
+    and the host name. Pure CPU, which no packet waits for: the probe runs it last.
 
     `verdicts` is the run's cache: pass the same dict only with the same `stores`."""
     ders = tuple(crypto.dump_certificate(crypto.FILETYPE_ASN1, c) for c in chain)

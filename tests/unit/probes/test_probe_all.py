@@ -88,3 +88,37 @@ def test_a_proxy_name_that_does_not_resolve_is_a_tcp_error_naming_it(
     assert observation.tcp is not None and observation.tcp.outcome is Outcome.ERROR
     assert observation.tcp.error == f"cannot resolve {PROXY}: Name or service not known"
     assert observation.proxy is None and observation.tls is None
+
+
+def test_the_os_resolvers_threads_start_once_the_first_burst_of_work_is_done(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every query leaves and the tools load before any getaddrinfo thread starts: each
+    thread takes the GIL from the loop to start, and its answer is joined last anyway."""
+    burst_done: list[bool] = []
+    calls: list[bool] = []
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        calls.append(bool(burst_done))
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 0))]
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
+        sink.bind(("127.0.0.1", 0))
+
+        def resolvers(dns_server: str | None, timeout: float) -> dns_probe.Resolvers:
+            resolver = dns.asyncresolver.Resolver(configure=False)
+            resolver.nameservers = ["127.0.0.1"]
+            resolver.port = sink.getsockname()[1]
+            resolver.timeout = resolver.lifetime = 0.3
+            return dns_probe.Resolvers(resolver, system=getaddrinfo)
+
+        monkeypatch.setattr(dns_probe, "make_resolvers", resolvers)
+        observations = probe_all(
+            targets(5),
+            ProbeSettings(timeout=1.0, trust=(TrustStore("certifi", certifi.where()),)),
+            meanwhile=lambda: burst_done.append(True),
+        )
+    assert calls == [True] * 5
+    for observation in observations:
+        assert observation.dns is not None and observation.dns.outcome is Outcome.TIMEOUT
+        assert observation.dns.system_addresses == ("10.1.2.3",)
