@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -36,6 +35,9 @@ def find_region(catalogue: Catalogue, query: str) -> Region:
         # A region without a code must not answer to an empty --region.
         if wanted in known_as - {""}:
             return region
+    # only a misspelt region needs difflib: not imported by every check (2 ms)
+    import difflib
+
     names = sorted(r.name for r in catalogue.regions)
     spellings = {
         _fold(s): r.name

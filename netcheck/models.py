@@ -20,6 +20,8 @@ class Deployment(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Cloud:
+    """A sovereign cloud (public, US Government, China) and its DNS suffixes by service."""
+
     name: str
     display_name: str
     suffixes: dict[str, str]
@@ -27,6 +29,8 @@ class Cloud:
 
 @dataclass(frozen=True)
 class Region:
+    """An Azure region as the catalogue knows it, with its Automation location code."""
+
     name: str
     display_name: str
     code: str | None
@@ -49,6 +53,8 @@ class Region:
 
 @dataclass(frozen=True)
 class Endpoint:
+    """A required endpoint of the catalogue: a host pattern, its port and who needs it."""
+
     id: str
     pattern: str
     port: int
@@ -62,6 +68,8 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class CertificateAuthority:
+    """A CA that Microsoft issues its service certificates under, by thumbprint."""
+
     name: str
     sha1: str
     role: str  # "root" or "intermediate"
@@ -74,6 +82,8 @@ class CertificateAuthority:
 
 @dataclass(frozen=True)
 class Catalogue:
+    """The required endpoints, regions, clouds and Microsoft's CAs, as loaded."""
+
     path: str
     date: str
     clouds: dict[str, Cloud]
@@ -148,6 +158,8 @@ class TrustStore:
 
 @dataclass(frozen=True)
 class ProbeSettings:
+    """How a run probes: timeout, trust stores, proxy and DNS server, and how many at once."""
+
     timeout: float
     trust: tuple[TrustStore, ...]  # the first one decides pass/fail; the rest are evidence
     proxy: ProxySettings | None = None
@@ -192,6 +204,8 @@ class Outcome(str, enum.Enum):
 
 @dataclass(frozen=True)
 class DnsObservation:
+    """What the resolvers answered for a target's name."""
+
     outcome: Outcome
     resolver: tuple[str, ...]  # the servers asked, or (OS_RESOLVER,) when dnspython could not be
     addresses: tuple[str, ...] = ()
@@ -211,6 +225,8 @@ OS_RESOLVER = "operating system (getaddrinfo)"
 
 @dataclass(frozen=True)
 class ProxyObservation:
+    """How the proxy answered the CONNECT (or the request) for a target."""
+
     outcome: Outcome
     proxy: str  # redacted URL
     status: int | None = None
@@ -225,6 +241,8 @@ class ProxyObservation:
 
 @dataclass(frozen=True)
 class TcpObservation:
+    """How the TCP connection went, address by address."""
+
     outcome: Outcome
     address: str | None = None  # the address connected to (the proxy's, through a proxy)
     attempts: tuple[str, ...] = ()
@@ -234,6 +252,8 @@ class TcpObservation:
 
 @dataclass(frozen=True)
 class CertificateInfo:
+    """The facts of one presented certificate that a person compares."""
+
     subject: str
     issuer: str
     subject_cn: str | None
@@ -264,6 +284,8 @@ class TrustVerdict:
 
 @dataclass(frozen=True)
 class TlsObservation:
+    """How the handshake went, and the chain presented with each store's verdict."""
+
     outcome: Outcome
     version: str | None = None
     cipher: str | None = None
@@ -280,6 +302,8 @@ class TlsObservation:
 
 @dataclass(frozen=True)
 class HttpObservation:
+    """The HTTP answer to one request over the established connection."""
+
     outcome: Outcome
     status: int | None = None
     reason: str | None = None
@@ -329,6 +353,8 @@ class HostStatus(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Finding:
+    """What a rule concluded: a stable code, its severity, the cause and the fix."""
+
     code: str
     severity: Severity
     message: str
@@ -338,6 +364,8 @@ class Finding:
 
 @dataclass(frozen=True)
 class TargetResult:
+    """One target's status and findings, with what was observed."""
+
     target: Target
     status: Status
     findings: tuple[Finding, ...]
@@ -346,6 +374,8 @@ class TargetResult:
 
 @dataclass(frozen=True)
 class CatalogueRef:
+    """Which catalogue a report was made with, by path and date."""
+
     path: str
     date: str
 
@@ -379,6 +409,8 @@ class DiagnoseOptions(RunOptions):
 
 @dataclass(frozen=True)
 class OsInfo:
+    """The operating system a report was made on."""
+
     system: str  # platform.system(): Linux, Windows, Darwin
     release: str
     name: str | None  # e.g. "Debian GNU/Linux 12 (bookworm)", "Windows 10.0.20348"
@@ -398,6 +430,8 @@ class Origin:
 
 @dataclass(frozen=True)
 class Report:
+    """A whole run: options, per-target results, run-level findings and origin."""
+
     tool_version: str
     generated_at: str
     options: RunOptions
