@@ -272,13 +272,18 @@ def _target(endpoint: Endpoint, host: str, doubtful: str | None, skip: str | Non
 def _merge(targets: list[Target]) -> list[Target]:
     """One target per host and port; endpoints that name the same host are combined."""
     by_key: dict[tuple[str, int], Target] = {}
+    # With --all-regions every region brings the same global endpoints again: each is merged
+    # once (merging it again would change nothing, at the cost of a new target each time).
+    merged: set[Target] = set()
     for t in targets:
+        if t in merged:
+            continue
+        merged.add(t)
         key = (t.host, t.port)
         seen = by_key.get(key)
         if seen is None:
             by_key[key] = t
             continue
-        # Idempotent: with --all-regions every region brings the same global endpoints again.
         by_key[key] = replace(
             seen,
             endpoint_ids=seen.endpoint_ids
@@ -294,5 +299,12 @@ def _merge(targets: list[Target]) -> list[Target]:
 
 
 def _joined(texts: str, text: str) -> str:
-    """`texts` ("a; b") with `text` added unless it is already one of them."""
-    return texts if text in texts.split("; ") else f"{texts}; {text}"
+    """`texts` ("a; b") with `text` added unless it is already one of them. A text may hold
+    "; " itself (a source that cites two documents), so it is looked for whole."""
+    present = (
+        texts == text
+        or texts.startswith(f"{text}; ")
+        or texts.endswith(f"; {text}")
+        or f"; {text}; " in texts
+    )
+    return texts if present else f"{texts}; {text}"

@@ -57,6 +57,19 @@ def test_a_shared_host_merges_what_each_region_needs(catalogue: Catalogue) -> No
     assert agentsvc.endpoint_ids == ("agentsvc-workspace",), "merged, not repeated per region"
 
 
+def test_a_host_every_region_needs_names_each_source_and_purpose_once(
+    catalogue: Catalogue,
+) -> None:
+    """Some sources cite two documents ("...; ..."): before, every region added them again."""
+    one = expand(catalogue, replace(selection(catalogue, False), region=catalogue.regions[0]))
+    alone_by_key = {(t.host, t.port): t for t in one if not t.host.startswith("*.")}
+    for target in expand(catalogue, selection(catalogue, True)):
+        alone = alone_by_key.get((target.host, target.port))
+        if alone is not None:
+            assert target.source == alone.source, target.host
+            assert target.purpose == alone.purpose, target.host
+
+
 def test_wildcards_are_covered_by_hosts_of_their_own_cloud(catalogue: Catalogue) -> None:
     every = {t.host: t for t in expand(catalogue, selection(catalogue, True))}
     for suffix in ("azure-automation.net", "azure-automation.us", "azure-automation.cn"):
