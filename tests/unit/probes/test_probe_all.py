@@ -5,6 +5,7 @@ that no lookup leaves this machine; dnspython asks a loopback port that never an
 
 from __future__ import annotations
 
+import contextlib
 import socket
 from collections.abc import Iterator
 from typing import Any
@@ -20,9 +21,12 @@ from netcheck.probes import resolve as dns_probe
 PROXY = "proxy.corp.test"
 
 
-@pytest.fixture
-def silent_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Every run's dnspython asks a loopback port that takes queries and never answers."""
+@contextlib.contextmanager
+def silent_dns_with(
+    monkeypatch: pytest.MonkeyPatch, system: dns_probe.GetAddrInfo | None = None
+) -> Iterator[None]:
+    """Every run's dnspython asks a loopback port that takes queries and never answers; the
+    OS resolver is `system`, or not asked."""
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
         sink.bind(("127.0.0.1", 0))
 
@@ -31,9 +35,15 @@ def silent_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             resolver.nameservers = ["127.0.0.1"]
             resolver.port = sink.getsockname()[1]
             resolver.timeout = resolver.lifetime = 0.3
-            return dns_probe.Resolvers(resolver)
+            return dns_probe.Resolvers(resolver, system=system)
 
         monkeypatch.setattr(dns_probe, "make_resolvers", resolvers)
+        yield
+
+
+@pytest.fixture
+def silent_dns(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    with silent_dns_with(monkeypatch):
         yield
 
 
@@ -102,17 +112,7 @@ def test_the_os_resolvers_threads_start_once_the_first_burst_of_work_is_done(
         calls.append(bool(burst_done))
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.1.2.3", 0))]
 
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sink:
-        sink.bind(("127.0.0.1", 0))
-
-        def resolvers(dns_server: str | None, timeout: float) -> dns_probe.Resolvers:
-            resolver = dns.asyncresolver.Resolver(configure=False)
-            resolver.nameservers = ["127.0.0.1"]
-            resolver.port = sink.getsockname()[1]
-            resolver.timeout = resolver.lifetime = 0.3
-            return dns_probe.Resolvers(resolver, system=getaddrinfo)
-
-        monkeypatch.setattr(dns_probe, "make_resolvers", resolvers)
+    with silent_dns_with(monkeypatch, getaddrinfo):
         observations = probe_all(
             targets(5),
             ProbeSettings(timeout=1.0, trust=(TrustStore("certifi", certifi.where()),)),
