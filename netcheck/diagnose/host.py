@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 import ssl
 from dataclasses import dataclass
-from typing import Any
 
 from netcheck.diagnose.discovery_model import Unreadable
 from netcheck.diagnose.hostfs import HostFiles
@@ -198,12 +197,21 @@ def judge(facts: HostFacts, worker_types: tuple[str, ...]) -> list[Finding]:
         text = (
             f"this host has {gib(facts.memory_bytes)} of memory; a worker needs {MIN_MEMORY_GB} GB"
         )
-        memory: dict[str, Any] = {"memory_bytes": facts.memory_bytes, "minimum_gb": MIN_MEMORY_GB}
-        found.append(finding(codes.HOST_MEMORY_LOW, text, **memory))
+        found.append(
+            finding(
+                codes.HOST_MEMORY_LOW,
+                text,
+                memory_bytes=facts.memory_bytes,
+                minimum_gb=MIN_MEMORY_GB,
+            )
+        )
     if facts.disk_free_bytes is not None and facts.disk_free_bytes < DISK_WARN_BYTES:
         text = f"only {gib(facts.disk_free_bytes)} free on {facts.disk_path}"
-        disk: dict[str, Any] = {"free_bytes": facts.disk_free_bytes, "path": facts.disk_path}
-        found.append(finding(codes.HOST_DISK_LOW, text, **disk))
+        found.append(
+            finding(
+                codes.HOST_DISK_LOW, text, free_bytes=facts.disk_free_bytes, path=facts.disk_path
+            )
+        )
     if facts.windows_tls is not None:
         found += _judge_windows_tls(facts.windows_tls)
     elif not facts.tls.tls1_2:
