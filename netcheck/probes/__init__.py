@@ -81,7 +81,7 @@ class _Run:
         task = self.proxies.get(key)
         if task is None:
             task = self.proxies[key] = asyncio.ensure_future(
-                transport.resolve_host(proxy.host, proxy.port)
+                transport.resolve_host(proxy.host, proxy.port, self.settings.timeout)
             )
         return task
 

@@ -21,7 +21,7 @@ import dns.rrset
 from netcheck.models import OS_RESOLVER, DnsObservation, Outcome
 from netcheck.probes import event_loop
 from netcheck.probes.dns_backend import BACKEND
-from netcheck.probes.transport import StepTimeout, within
+from netcheck.probes.transport import StepTimeout, in_thread_until
 
 # When A and AAAA fail differently, the more telling outcome wins: an authoritative NXDOMAIN
 # says more than a server failure, which says more than silence.
@@ -132,11 +132,9 @@ async def _system_when(
 
 
 async def _system_answer(getaddrinfo: GetAddrInfo, host: str, timeout: float) -> SystemAnswer:
-    """getaddrinfo's answer, or a timeout after `timeout` s; its thread, which cannot be
-    stopped, then goes on alone (keeping its slot) and its answer is dropped."""
-    call = asyncio.ensure_future(event_loop.in_thread(_system_lookup, getaddrinfo, host))
+    """getaddrinfo's answer, or a timeout after `timeout` s."""
     try:
-        return await within(asyncio.shield(call), time.monotonic() + timeout)
+        return await in_thread_until(time.monotonic() + timeout, _system_lookup, getaddrinfo, host)
     except StepTimeout:
         return Outcome.TIMEOUT, (), "getaddrinfo: no answer in time"
 

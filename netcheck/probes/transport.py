@@ -10,7 +10,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
 from netcheck.models import Outcome, ProxyObservation, ProxySettings, TcpObservation
@@ -132,25 +132,42 @@ def _plain(exc: OSError) -> OSError:
     return OSError(exc.errno, os.strerror(exc.errno))  # the same subclass, by its errno
 
 
-# A proxy's addresses from the system's resolver, in its order; or why there are none
-Found = tuple[str, ...] | str
+async def in_thread_until(deadline: float, work: Callable[..., T], *args: object) -> T:
+    """`work(*args)` in a thread of its own (event_loop.in_thread), or StepTimeout at
+    `deadline`. A thread cannot be stopped: past the deadline it goes on alone, keeping its
+    slot until it ends, and its result is dropped. getaddrinfo, which has no timeout of its
+    own (a resolver with the usual retries can keep it 30 s or more), runs this way."""
+    call = asyncio.ensure_future(event_loop.in_thread(work, *args))
+    return await within(asyncio.shield(call), deadline)
 
 
-async def resolve_host(host: str, port: int) -> Found:
+# A proxy's addresses from the system's resolver, in its order; or the failed step that says
+# why there are none
+Found = tuple[str, ...] | TcpObservation
+
+
+async def resolve_host(host: str, port: int, timeout: float) -> Found:
     """The addresses of a host given by name or address, as the system resolver has them."""
+    started = time.monotonic()
     try:
-        infos = await event_loop.in_thread(socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM)
+        infos = await in_thread_until(
+            started + timeout, socket.getaddrinfo, host, port, 0, socket.SOCK_STREAM
+        )
+    except StepTimeout:
+        error = f"cannot resolve {host}: no answer within {timeout:g} s"
+        return TcpObservation(Outcome.TIMEOUT, None, (), error, (time.monotonic() - started) * 1000)
     except socket.gaierror as exc:
-        return f"cannot resolve {host}: {exc.strerror}"
+        error = f"cannot resolve {host}: {exc.strerror}"
+        return TcpObservation(Outcome.ERROR, None, (), error, (time.monotonic() - started) * 1000)
     return tuple(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
 async def connect_found(
     found: Found, port: int, timeout: float
 ) -> tuple[PlainSocket | None, TcpObservation]:
-    """connect() to what resolve_host found, or say why there was nothing to connect to."""
-    if isinstance(found, str):
-        return None, TcpObservation(Outcome.ERROR, None, (), found)
+    """connect() to what resolve_host found, or the step that found nothing to connect to."""
+    if isinstance(found, TcpObservation):
+        return None, found
     return await connect(found, port, timeout)
 
 

@@ -6,7 +6,10 @@ that no lookup leaves this machine; dnspython asks a loopback port that never an
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import socket
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -98,6 +101,30 @@ def test_a_proxy_name_that_does_not_resolve_is_a_tcp_error_naming_it(
     assert observation.tcp is not None and observation.tcp.outcome is Outcome.ERROR
     assert observation.tcp.error == f"cannot resolve {PROXY}: Name or service not known"
     assert observation.proxy is None and observation.tls is None
+
+
+@pytest.mark.usefixtures("silent_dns")
+def test_a_proxy_name_whose_lookup_hangs_costs_the_timeout_not_the_run(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """getaddrinfo has no timeout of its own: the proxy's lookup is awaited until --timeout,
+    then every probe through it says so, and the thread's late answer goes nowhere."""
+    release = threading.Event()
+
+    def getaddrinfo(host: str, *args: Any, **kwargs: Any) -> list[tuple[Any, ...]]:
+        release.wait(10)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 3128))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    quick = dataclasses.replace(settings(3128), timeout=0.5)
+    started = time.monotonic()
+    observations = probe_all(targets(3), quick)
+    elapsed = time.monotonic() - started
+    release.set()
+    assert elapsed < 5, elapsed
+    for observation in observations:
+        assert observation.tcp is not None and observation.tcp.outcome is Outcome.TIMEOUT
+        assert observation.tcp.error == f"cannot resolve {PROXY}: no answer within 0.5 s"
 
 
 def test_the_os_resolvers_threads_start_once_the_first_burst_of_work_is_done(
