@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gc
+
 import click
 
 from netcheck.cli.base import OUTPUT_EXIT_HELP, option
@@ -74,6 +76,8 @@ def exporter(listen: str, config: str | None, web_config_file: str | None, max_p
     from netcheck.exporter.config import WebConfig, load_modules, load_web_config
     from netcheck.exporter.server import Exporter, serve
 
+    # run() leaves the cyclic collector off for one-shot commands; a server needs it.
+    gc.enable()
     host, port = parse_listen(listen)
     modules = load_modules(config, load_catalogue)
     for module in modules.values():

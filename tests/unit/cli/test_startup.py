@@ -42,3 +42,43 @@ def test_help_and_version_load_no_heavy_library(args: list[str]) -> None:
     )
     loaded = json.loads(done.stderr.strip().splitlines()[-1])
     assert loaded == [], f"netcheck {' '.join(args)} imported {loaded}"
+
+
+# run() as the console script calls it, with os._exit reporting whether the cyclic collector
+# was on when the process left, and the exporter's server replaced by the same report.
+GC_PROBE = """
+import gc, os, sys
+import netcheck.exporter.server as server
+from netcheck.cli import run
+
+leave = os._exit
+def report(code):
+    print("collector on:", gc.isenabled(), file=sys.stderr, flush=True)
+    leave(code)
+os._exit = report
+server.serve = lambda *args, **kwargs: (lambda: print("serving, collector on:", gc.isenabled(),
+                                                      file=sys.stderr))
+sys.argv = ["netcheck", *sys.argv[1:]]
+run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--version"], ["collector on: False"]),
+        (
+            ["exporter", "--listen", "127.0.0.1:9"],
+            ["serving, collector on: True", "collector on: True"],
+        ),
+    ],
+    ids=["one-shot", "exporter"],
+)
+def test_one_shot_commands_run_without_the_cyclic_collector_the_exporter_with_it(
+    args: list[str], expected: list[str]
+) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", GC_PROBE, *args], capture_output=True, text=True, timeout=60
+    )
+    lines = [line for line in done.stderr.splitlines() if "collector on" in line]
+    assert lines == expected, done.stderr
