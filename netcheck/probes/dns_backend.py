@@ -5,11 +5,14 @@ only after a turn of the loop; a run's first queries then waited behind whatever
 did next (loading OpenSSL, the rules). Here each query is a connected UDP socket: made,
 sent and waited on with the loop's socket calls, which every event loop has (Windows' too).
 TCP, which dnspython uses for a truncated answer, stays with its own backend.
+
+`exchange` asks the common question without dnspython's resolver (probes.dns_wire says why).
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import time
 from typing import Any
@@ -18,6 +21,7 @@ import dns.asyncbackend
 import dns.exception
 import dns.inet
 
+from netcheck.probes import dns_wire
 from netcheck.probes.transport import StepTimeout, within
 
 
@@ -83,12 +87,8 @@ class _Datagram(dns.asyncbackend.DatagramSocket):
         self._peer = peer
 
     async def sendto(self, what: bytes, destination: Any, timeout: float | None) -> int:
-        try:
-            return self._sock.send(what)  # at once: a datagram does not wait for the peer
-        except BlockingIOError:  # the socket's buffer is full: wait until it drains
-            loop = asyncio.get_running_loop()
-            await self._bounded(loop.sock_sendall(self._sock, what), timeout)
-            return len(what)
+        await self._bounded(_send(self._sock, what), timeout)
+        return len(what)
 
     async def recvfrom(self, size: int, timeout: float | None) -> tuple[bytes, Any]:
         loop = asyncio.get_running_loop()
@@ -115,3 +115,41 @@ class _Datagram(dns.asyncbackend.DatagramSocket):
 
 
 BACKEND = Backend()
+
+
+async def exchange(
+    server: tuple[str, int], host: str, rdtype: int, deadline: float
+) -> dns_wire.Answer | None:
+    """Ask `server` (address, port) over UDP with dns_wire's question; None when the answer, or
+    the socket's error, is for dnspython's resolver to deal with (it asks again).
+
+    Raises StepTimeout at `deadline` without an answer."""
+    qid = int.from_bytes(os.urandom(2), "big")  # unpredictable, as against spoofed answers
+    message = dns_wire.question(qid, host, rdtype)
+    if message is None:
+        return None
+    address, port = server
+    sock = socket.socket(dns.inet.af_for_address(address), socket.SOCK_DGRAM)
+    try:
+        sock.setblocking(False)
+        sock.connect((address, port))
+        await within(_send(sock, message), deadline)
+        loop = asyncio.get_running_loop()
+        while True:
+            data = await within(loop.sock_recv(sock, 65535), deadline)
+            answer = dns_wire.read(data, qid, host, rdtype)
+            if answer is not dns_wire.Other.FOREIGN:
+                return None if answer is dns_wire.Other.HANDED_BACK else answer
+    except StepTimeout:  # an OSError too, but the caller's to report
+        raise
+    except OSError:  # refused, unreachable: dnspython moves on to the next server
+        return None
+    finally:
+        sock.close()
+
+
+async def _send(sock: socket.socket, what: bytes) -> None:
+    try:
+        sock.send(what)  # at once: a datagram does not wait for the peer
+    except BlockingIOError:  # the socket's buffer is full: wait until it drains
+        await asyncio.get_running_loop().sock_sendall(sock, what)

@@ -14,13 +14,14 @@ from typing import Any
 
 import dns.asyncresolver
 import dns.exception
+import dns.inet
 import dns.rdatatype
 import dns.resolver
 import dns.rrset
 
 from netcheck.models import OS_RESOLVER, DnsObservation, Outcome
 from netcheck.probes import event_loop
-from netcheck.probes.dns_backend import BACKEND
+from netcheck.probes.dns_backend import BACKEND, exchange
 from netcheck.probes.transport import StepTimeout, in_thread_until
 
 # When A and AAAA fail differently, the more telling outcome wins: an authoritative NXDOMAIN
@@ -44,6 +45,9 @@ class Resolvers:
     # How long getaddrinfo may take (dnspython's own lifetime is set on its resolver): it has
     # no timeout of its own, and a resolver with the usual retries can keep it 30 s or more.
     timeout: float = 5.0
+    # The server (address, port) dnspython's resolver asks first, when its settings leave the
+    # common question to dns_backend.exchange (see first_server)
+    direct: tuple[str, int] | None = None
 
 
 def make_resolvers(
@@ -57,7 +61,7 @@ def make_resolvers(
     if dns_server is not None:
         resolver = dns.asyncresolver.Resolver(configure=False)
         resolver.nameservers = [dns_server]
-        return Resolvers(_timed(resolver, timeout), timeout=timeout)
+        return Resolvers(_timed(resolver, timeout), direct=first_server(resolver), timeout=timeout)
     try:
         if (platform or sys.platform) == "win32":
             _use_win32_api()
@@ -65,7 +69,20 @@ def make_resolvers(
     except (dns.exception.DNSException, OSError) as exc:
         problem = f"the system's DNS resolver configuration cannot be read: {exc}"
         return Resolvers(None, problem, system, timeout)
-    return Resolvers(_timed(resolver, timeout), None, system, timeout)
+    return Resolvers(_timed(resolver, timeout), None, system, timeout, first_server(resolver))
+
+
+def first_server(resolver: dns.asyncresolver.Resolver) -> tuple[str, int] | None:
+    """The plain DNS server dnspython's resolver asks first, when its first attempt is exactly
+    dns_backend.exchange's: servers in order, no EDNS, TSIG, cache or flags of its own."""
+    if not resolver.nameservers or resolver.rotate or resolver.cache is not None:
+        return None
+    if resolver.edns >= 0 or resolver.keyring is not None or resolver.flags is not None:
+        return None
+    first = resolver.nameservers[0]
+    if not isinstance(first, str) or not dns.inet.is_address(first):
+        return None  # DNS over HTTPS, or a server object of dnspython's own
+    return first, resolver.nameserver_ports.get(first, resolver.port)
 
 
 def _use_win32_api() -> None:
@@ -114,7 +131,7 @@ def ask(host: str, resolvers: Resolvers, threads_open: asyncio.Event | None = No
     started once `threads_open` is set (at once without it)."""
     if resolvers.dns is None:
         return Lookup(asyncio.ensure_future(_system_only(host, resolvers)))
-    answer = asyncio.ensure_future(_ask_dns(host, resolvers.dns))
+    answer = asyncio.ensure_future(_ask_dns(host, resolvers.dns, resolvers.direct))
     if resolvers.system is None:
         return Lookup(answer)
     system = asyncio.ensure_future(
@@ -161,11 +178,13 @@ async def _system_only(host: str, resolvers: Resolvers) -> DnsObservation:
     )
 
 
-async def _ask_dns(host: str, resolver: dns.asyncresolver.Resolver) -> DnsObservation:
+async def _ask_dns(
+    host: str, resolver: dns.asyncresolver.Resolver, direct: tuple[str, int] | None = None
+) -> DnsObservation:
     """A and AAAA at the same time, so that one silent resolver costs one timeout."""
     started = time.monotonic()
     queries = [
-        asyncio.ensure_future(_query(resolver, host, rdtype))
+        asyncio.ensure_future(_query(resolver, direct, host, rdtype))
         for rdtype in (dns.rdatatype.A, dns.rdatatype.AAAA)
     ]
     replies = [await query for query in queries]
@@ -176,10 +195,10 @@ async def _ask_dns(host: str, resolver: dns.asyncresolver.Resolver) -> DnsObserv
         # the chain of the query that answered: the other's (most often AAAA's "no answer")
         # would name the same aliases
         answered = next(r for r in replies if r.addresses)
-        return DnsObservation(Outcome.OK, servers, addresses, answered.cnames(), None, duration)
-    cnames = next((c for r in replies if (c := r.cnames())), ())
+        return DnsObservation(Outcome.OK, servers, addresses, answered.cnames, None, duration)
+    cnames = next((r.cnames for r in replies if r.cnames), ())
     worst = min(replies, key=lambda r: _RANK.index(r.outcome))
-    return DnsObservation(worst.outcome, servers, (), cnames, worst.error(), duration)
+    return DnsObservation(worst.outcome, servers, (), cnames, worst.error, duration)
 
 
 def resolve_hosts(hosts: Iterable[str], timeout: float = 5.0) -> dict[str, DnsObservation]:
@@ -212,36 +231,64 @@ def _system_lookup(getaddrinfo: GetAddrInfo, host: str) -> SystemAnswer:
 
 @dataclass(frozen=True)
 class _Reply:
-    """One query's outcome. Its CNAME chain and its error's words are worked out only when
-    the observation uses them: for most names one of the two queries has no answer, and
-    following its chain again would cost as much as parsing it."""
+    """One query's outcome, its CNAME chain and, when it failed, why in dnspython's words."""
 
     outcome: Outcome
     addresses: tuple[str, ...] = ()
-    chain: tuple[dns.rrset.RRset, ...] | None = None
-    failure: dns.exception.DNSException | None = None
-
-    def cnames(self) -> tuple[str, ...]:
-        if self.chain is not None:
-            return _names(self.chain)
-        if isinstance(self.failure, dns.resolver.NoAnswer):
-            return _cnames(self.failure.kwargs.get("response"))
-        return ()
-
-    def error(self) -> str | None:
-        return None if self.failure is None else str(self.failure)
+    cnames: tuple[str, ...] = ()
+    error: str | None = None
 
 
 async def _query(
-    resolver: dns.asyncresolver.Resolver, host: str, rdtype: dns.rdatatype.RdataType
+    resolver: dns.asyncresolver.Resolver,
+    direct: tuple[str, int] | None,
+    host: str,
+    rdtype: dns.rdatatype.RdataType,
 ) -> _Reply:
+    if direct is not None:
+        reply = await _ask_directly(direct, host, rdtype, resolver.lifetime)
+        if reply is not None:
+            return reply
     try:
         answer = await resolver.resolve(host, rdtype, search=False, backend=BACKEND)
     except dns.exception.DNSException as exc:
-        return _Reply(_outcome(exc), failure=exc)
+        cnames = (
+            _cnames(exc.kwargs.get("response")) if isinstance(exc, dns.resolver.NoAnswer) else ()
+        )
+        return _Reply(_outcome(exc), (), cnames, str(exc))
     # The answer already followed the chain; following it again costs as much as the parse.
     addresses = tuple(rdata.to_text() for rdata in answer)
-    return _Reply(Outcome.OK, addresses, tuple(answer.chaining_result.cnames))
+    return _Reply(Outcome.OK, addresses, _names(answer.chaining_result.cnames))
+
+
+async def _ask_directly(
+    server: tuple[str, int], host: str, rdtype: dns.rdatatype.RdataType, lifetime: float
+) -> _Reply | None:
+    """dnspython resolver's first attempt made by dns_backend.exchange, reported as the
+    resolver would report it; None when the resolver must take over."""
+    started = time.monotonic()
+    try:
+        answer = await exchange(server, host, rdtype, started + lifetime)
+    except StepTimeout:
+        address, port = server
+        return _Reply(
+            Outcome.TIMEOUT,
+            error=f"The resolution lifetime expired after {time.monotonic() - started:.3f} "
+            f"seconds: Server Do53:{address}@{port} answered The DNS operation timed out.",
+        )
+    if answer is None:
+        return None
+    name = host if host.endswith(".") else f"{host}."
+    if answer.nxdomain:
+        return _Reply(Outcome.NXDOMAIN, error=f"The DNS query name does not exist: {name}")
+    if not answer.addresses:
+        return _Reply(
+            Outcome.NO_ANSWER,
+            cnames=answer.cnames,
+            error="The DNS response does not contain an answer to the question: "
+            f"{name} IN {dns.rdatatype.to_text(rdtype)}",
+        )
+    return _Reply(Outcome.OK, answer.addresses, answer.cnames)
 
 
 def _outcome(exc: dns.exception.DNSException) -> Outcome:

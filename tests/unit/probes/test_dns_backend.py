@@ -6,10 +6,11 @@ blocks the loop afterwards (a run loads OpenSSL and its rules then)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import dns.asyncresolver
 import dns.flags
@@ -128,39 +129,79 @@ def server(request: pytest.FixtureRequest) -> Iterator[Server]:
     tcp.close()
 
 
-def resolvers(server: Server) -> dns_probe.Resolvers:
+# Both ways a question is asked: dns_backend.exchange first (the server is plain DNS, as
+# resolve.first_server finds), or dnspython's resolver alone.
+PATHS = ["exchange first", "dnspython alone"]
+
+
+def resolvers(server: Server, path: str = PATHS[0], timeout: float = 2.0) -> dns_probe.Resolvers:
     resolver = dns.asyncresolver.Resolver(configure=False)
     resolver.nameservers = [server.address]
     resolver.port = server.port
-    resolver.timeout = resolver.lifetime = 2.0
-    return dns_probe.Resolvers(resolver)
+    resolver.timeout = resolver.lifetime = timeout
+    if path == "dnspython alone":
+        return dns_probe.Resolvers(resolver)
+    direct = dns_probe.first_server(resolver)
+    assert direct == (server.address, server.port)
+    return dns_probe.Resolvers(resolver, direct=direct)
 
 
-def resolve(host: str, server: Server) -> DnsObservation:
-    return event_loop.run(dns_probe.resolve(host, resolvers(server)), threads=1)
+def resolve(host: str, server: Server, path: str = PATHS[0]) -> DnsObservation:
+    return event_loop.run(dns_probe.resolve(host, resolvers(server, path)), threads=1)
 
 
-def test_an_answer_and_a_missing_name(server: Server) -> None:
-    found = resolve("a.example", server)
+@pytest.mark.parametrize("path", PATHS)
+def test_an_answer_and_a_missing_name(server: Server, path: str) -> None:
+    found = resolve("a.example", server, path)
     assert (found.outcome, found.addresses) == (Outcome.OK, ("192.0.2.7",))
-    missing = resolve("gone.example", server)
+    missing = resolve("gone.example", server, path)
     assert missing.outcome is Outcome.NXDOMAIN and missing.addresses == ()
     assert {q[0] for q in server.queries} == {"udp"}
 
 
-def test_a_truncated_answer_is_asked_again_over_tcp(server: Server) -> None:
-    found = resolve("many.example", server)
+@pytest.mark.parametrize("host", ["a.example", "gone.example", "many.example"])
+def test_exchange_reports_as_dnspythons_resolver_does(server: Server, host: str) -> None:
+    """The same outcome, addresses, chain and words, whichever path asked (dnspython's server
+    shuffles the sixty addresses of each answer)."""
+    first, alone = (resolve(host, server, path) for path in PATHS)
+    assert replace(first, duration_ms=0, addresses=tuple(sorted(first.addresses))) == replace(
+        alone, duration_ms=0, addresses=tuple(sorted(alone.addresses))
+    )
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_a_truncated_answer_is_asked_again_over_tcp(server: Server, path: str) -> None:
+    found = resolve("many.example", server, path)
     assert found.outcome is Outcome.OK and sorted(found.addresses) == sorted(MANY)
     assert ("tcp", "many.example", "A") in server.queries
 
 
-def test_the_queries_leave_within_the_turns_the_probes_count_on(server: Server) -> None:
+def test_a_silent_server_costs_one_timeout_and_is_not_asked_again() -> None:
+    """exchange's timeout is the lookup's: dnspython's resolver does not wait a second time."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.settimeout(0)
+        server = Server("127.0.0.1", silent.getsockname()[1])
+        found = event_loop.run(
+            dns_probe.resolve("a.example", resolvers(server, timeout=0.3)), threads=1
+        )
+        asked = []
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                asked.append(dns.message.from_wire(silent.recv(512)).question[0].rdtype)
+    assert found.outcome is Outcome.TIMEOUT
+    assert found.error is not None and "lifetime expired" in found.error
+    assert sorted(asked) == [dns.rdatatype.A, dns.rdatatype.AAAA]
+
+
+@pytest.mark.parametrize("path", PATHS)
+def test_the_queries_leave_within_the_turns_the_probes_count_on(server: Server, path: str) -> None:
     """probe_all blocks the loop (loading OpenSSL and the rules) once each probe's queries
     are out, counting on dns_probe.TURNS_TO_SEND; the server must have the query before the
     loop blocks, or every first answer would wait behind that work."""
 
     async def run() -> bool:
-        lookup = dns_probe.ask("a.example", resolvers(server))
+        lookup = dns_probe.ask("a.example", resolvers(server, path))
         for _ in range(dns_probe.TURNS_TO_SEND):
             await asyncio.sleep(0)
         # the loop blocks here: the packet must already be on its way
