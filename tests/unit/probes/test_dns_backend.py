@@ -139,11 +139,9 @@ def resolvers(server: Server, path: str = PATHS[0], timeout: float = 2.0) -> dns
     resolver.nameservers = [server.address]
     resolver.port = server.port
     resolver.timeout = resolver.lifetime = timeout
-    if path == "dnspython alone":
-        return dns_probe.Resolvers(resolver)
-    direct = dns_probe.first_server(resolver)
-    assert direct == (server.address, server.port)
-    return dns_probe.Resolvers(resolver, direct=direct)
+    asked = dns_probe.DnsResolver.of(resolver, direct=path != "dnspython alone")
+    assert asked.direct == (None if path == "dnspython alone" else (server.address, server.port))
+    return dns_probe.Resolvers(asked)
 
 
 def resolve(host: str, server: Server, path: str = PATHS[0]) -> DnsObservation:
@@ -210,3 +208,25 @@ def test_the_queries_leave_within_the_turns_the_probes_count_on(server: Server, 
         return sent
 
     assert event_loop.run(run(), threads=1)
+
+
+def test_dnspythons_resolver_is_built_only_for_an_answer_handed_back(server: Server) -> None:
+    built = []
+    ready = resolvers(server).dns
+    assert ready is not None
+
+    def build() -> dns.asyncresolver.Resolver:
+        built.append(True)
+        return ready.resolver
+
+    lazy = dns_probe.DnsResolver(ready.servers, ready.direct, ready.lifetime, build)
+
+    def resolve_lazily(host: str) -> DnsObservation:
+        run = dns_probe.resolve(host, dns_probe.Resolvers(lazy))
+        return event_loop.run(run, threads=1)
+
+    assert resolve_lazily("a.example").outcome is Outcome.OK
+    assert resolve_lazily("gone.example").outcome is Outcome.NXDOMAIN
+    assert built == []
+    assert resolve_lazily("many.example").outcome is Outcome.OK  # truncated: handed back
+    assert built == [True]

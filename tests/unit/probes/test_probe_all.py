@@ -38,7 +38,7 @@ def silent_dns_with(
             resolver.nameservers = ["127.0.0.1"]
             resolver.port = sink.getsockname()[1]
             resolver.timeout = resolver.lifetime = 0.3
-            return dns_probe.Resolvers(resolver, system=system)
+            return dns_probe.Resolvers(dns_probe.DnsResolver.of(resolver), system=system)
 
         monkeypatch.setattr(dns_probe, "make_resolvers", resolvers)
         yield

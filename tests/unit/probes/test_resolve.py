@@ -9,6 +9,8 @@ import asyncio
 import dataclasses
 import json
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -58,7 +60,7 @@ def resolvers_at(port: int, system: Any) -> dns_probe.Resolvers:
     resolver.nameservers = ["127.0.0.1"]
     resolver.port = port
     resolver.timeout = resolver.lifetime = 0.5
-    return dns_probe.Resolvers(resolver, None, system)
+    return dns_probe.Resolvers(dns_probe.DnsResolver.of(resolver), None, system)
 
 
 def test_getaddrinfo_runs_alongside_and_never_before_the_first_query(
@@ -162,6 +164,7 @@ def no_resolv_conf(monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(self: Any, *args: Any, **kwargs: Any) -> None:
         raise dns.resolver.NoResolverConfiguration("no nameservers")
 
+    monkeypatch.setattr(dns_probe, "RESOLV_CONF", "/nonexistent/resolv.conf")
     monkeypatch.setattr(dns.resolver.BaseResolver, "read_resolv_conf", broken)
     monkeypatch.setattr(dns.resolver.BaseResolver, "read_registry", broken, raising=False)
 
@@ -193,3 +196,62 @@ def test_check_without_resolver_configuration_is_a_finding_not_exit_3(
     (config,) = [f for f in report["findings"] if f["code"] == "DNS_RESOLVER_CONFIG"]
     assert "no nameservers" in config["message"]
     assert time.monotonic() - started < 20
+
+
+RESOLV_CONFS = {
+    "two servers": "# written by a DHCP client\n; a comment\nsearch corp.example\n"
+    "nameserver 10.0.0.53\nnameserver 2001:db8::53\noptions ndots:2 timeout:1\n",
+    "rotates": "nameserver 10.0.0.53\nnameserver 10.0.0.54\noptions rotate\n",
+    "speaks EDNS": "nameserver 10.0.0.53\noptions edns0\n",
+}
+
+
+@pytest.mark.parametrize("text", RESOLV_CONFS.values(), ids=RESOLV_CONFS)
+def test_resolv_conf_is_read_as_dnspython_reads_it(
+    text: str, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The servers and the server asked directly are those of dnspython's own reading, and
+    the resolver it builds later reads the same text."""
+    path = tmp_path / "resolv.conf"
+    path.write_text(text)
+    monkeypatch.setattr(dns_probe, "RESOLV_CONF", str(path))
+    ours = dns_probe.make_resolvers(None, 1.5).dns
+    theirs = dns_probe.DnsResolver.of(dns.asyncresolver.Resolver(filename=str(path)))
+    assert ours is not None and "resolver" not in vars(ours)  # not built yet
+    assert (ours.servers, ours.direct) == (theirs.servers, theirs.direct)
+    built = ours.resolver
+    assert (
+        built.nameservers == theirs.resolver.nameservers and built.rotate is theirs.resolver.rotate
+    )
+    assert built.lifetime == built.timeout == ours.lifetime == 1.5
+
+
+def test_a_server_named_otherwise_leaves_the_file_to_dnspython(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "resolv.conf"
+    path.write_text("nameserver dns.corp.example\n")
+    monkeypatch.setattr(dns_probe, "RESOLV_CONF", str(path))
+    resolvers = dns_probe.make_resolvers(None, 1.0)
+    assert resolvers.dns is None and "is not a dns.nameserver.Nameserver" in (
+        resolvers.problem or ""
+    )
+
+
+# A check's first packets leave before dnspython's resolver is imported (about 26 ms).
+LAZY = """
+import sys
+from netcheck.probes import resolve
+resolve.RESOLV_CONF = sys.argv[1]
+found = resolve.make_resolvers(None, 1.0)
+print(found.dns.direct, sorted(m for m in sys.modules if m in ("dns.resolver", "dns.asyncresolver")))
+"""
+
+
+def test_reading_the_configuration_imports_no_dnspython_resolver(tmp_path: Any) -> None:
+    path = tmp_path / "resolv.conf"
+    path.write_text("nameserver 10.0.0.53\n")
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY, str(path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "('10.0.0.53', 53) []", done.stderr
