@@ -352,7 +352,8 @@ async def _ask_directly(
         return _Reply(
             Outcome.TIMEOUT,
             error=f"The resolution lifetime expired after {time.monotonic() - started:.3f} "
-            f"seconds: Server Do53:{address}@{port} answered The DNS operation timed out.",
+            f"seconds: Server Do53:{address}@{port} answered The DNS operation timed out "
+            f"after {lifetime:.3f} seconds",
         )
     if answer is None:
         return None
