@@ -87,7 +87,8 @@ class _Datagram(dns.asyncbackend.DatagramSocket):
         self._peer = peer
 
     async def sendto(self, what: bytes, destination: Any, timeout: float | None) -> int:
-        await self._bounded(_send(self._sock, what), timeout)
+        if not _sent_at_once(self._sock, what):
+            await self._bounded(_drained(self._sock, what), timeout)
         return len(what)
 
     async def recvfrom(self, size: int, timeout: float | None) -> tuple[bytes, Any]:
@@ -133,7 +134,8 @@ async def exchange(
     try:
         sock.setblocking(False)
         sock.connect((address, port))
-        await within(_send(sock, message), deadline)
+        if not _sent_at_once(sock, message):
+            await within(_drained(sock, message), deadline)
         loop = asyncio.get_running_loop()
         while True:
             data = await within(loop.sock_recv(sock, 65535), deadline)
@@ -148,8 +150,17 @@ async def exchange(
         sock.close()
 
 
-async def _send(sock: socket.socket, what: bytes) -> None:
+# A query is sent in the turn that makes it, never behind a bounded wait: on Python 3.10 a
+# bound (asyncio.wait_for) runs its step as a task of its own, a turn of the loop later.
+def _sent_at_once(sock: socket.socket, what: bytes) -> bool:
+    """Whether the datagram left now (it does not wait for the peer), or the socket's buffer
+    is full and it must wait (_drained)."""
     try:
-        sock.send(what)  # at once: a datagram does not wait for the peer
-    except BlockingIOError:  # the socket's buffer is full: wait until it drains
-        await asyncio.get_running_loop().sock_sendall(sock, what)
+        sock.send(what)
+    except BlockingIOError:
+        return False
+    return True
+
+
+async def _drained(sock: socket.socket, what: bytes) -> None:
+    await asyncio.get_running_loop().sock_sendall(sock, what)
