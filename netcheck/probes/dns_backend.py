@@ -50,13 +50,8 @@ class Backend(dns.asyncbackend.Backend):
                 af, socktype, proto, source, destination, timeout, ssl_context, server_hostname
             )
             return stream
-        sock = socket.socket(af, socket.SOCK_DGRAM, proto)
+        sock = _connected_udp(af, dns.inet.low_level_address_tuple(destination, af), source, proto)
         try:
-            sock.setblocking(False)
-            if source is not None:
-                sock.bind(source)
-            # UDP: no packet, only the kernel's choice of route
-            sock.connect(dns.inet.low_level_address_tuple(destination, af))
             # Answers are said to come from the peer as the kernel names it: dnspython drops
             # an answer whose source differs from its own form of the server's address, which
             # for IPv6 has four parts (address, port, flow, scope), not the two it passed here.
@@ -130,10 +125,11 @@ async def exchange(
     if message is None:
         return None
     address, port = server
-    sock = socket.socket(dns.inet.af_for_address(address), socket.SOCK_DGRAM)
     try:
-        sock.setblocking(False)
-        sock.connect((address, port))
+        sock = _connected_udp(dns.inet.af_for_address(address), (address, port))
+    except OSError:  # no route: dnspython moves on to the next server
+        return None
+    try:
         if not _sent_at_once(sock, message):
             await within(_drained(sock, message), deadline)
         loop = asyncio.get_running_loop()
@@ -148,6 +144,23 @@ async def exchange(
         return None
     finally:
         sock.close()
+
+
+def _connected_udp(
+    af: int, destination: tuple[Any, ...], source: Any = None, proto: int = 0
+) -> socket.socket:
+    """A non-blocking UDP socket connected to `destination` (no packet: only the kernel's
+    choice of route), closed again when that fails."""
+    sock = socket.socket(af, socket.SOCK_DGRAM, proto)
+    try:
+        sock.setblocking(False)
+        if source is not None:
+            sock.bind(source)
+        sock.connect(destination)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 # A query is sent in the turn that makes it, never behind a bounded wait: on Python 3.10 a

@@ -60,11 +60,10 @@ class DnsResolver:
         self._build = build
 
     @classmethod
-    def of(cls, resolver: dns.asyncresolver.Resolver, direct: bool = True) -> DnsResolver:
-        """`resolver`, built already; `direct=False` leaves every question to it."""
+    def of(cls, resolver: dns.asyncresolver.Resolver) -> DnsResolver:
+        """`resolver`, built already."""
         servers = tuple(str(s) for s in resolver.nameservers)
-        first = first_server(resolver) if direct else None
-        return cls(servers, first, resolver.lifetime, lambda: resolver)
+        return cls(servers, first_server(resolver), resolver.lifetime, lambda: resolver)
 
     @functools.cached_property
     def resolver(self) -> dns.asyncresolver.Resolver:

@@ -139,8 +139,10 @@ def resolvers(server: Server, path: str = PATHS[0], timeout: float = 2.0) -> dns
     resolver.nameservers = [server.address]
     resolver.port = server.port
     resolver.timeout = resolver.lifetime = timeout
-    asked = dns_probe.DnsResolver.of(resolver, direct=path != "dnspython alone")
-    assert asked.direct == (None if path == "dnspython alone" else (server.address, server.port))
+    asked = dns_probe.DnsResolver.of(resolver)
+    assert asked.direct == (server.address, server.port)
+    if path == "dnspython alone":
+        asked = dns_probe.DnsResolver(asked.servers, None, asked.lifetime, lambda: resolver)
     return dns_probe.Resolvers(asked)
 
 
